@@ -1,0 +1,93 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Strictness applied to every Swift target (the swift-log pattern): any-existentials spelled out, and
+// imports internal unless a module re-exports a type on purpose, which keeps C types out of public API.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "lagwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lagwatch", targets: ["lagwatch"])
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: - C libraries from Debian
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // MARK: - The steps of one poll
+        .target(name: "LagwatchModel", swiftSettings: strictSettings),
+        .target(
+            name: "LagwatchKafka",
+            dependencies: ["CRdKafka", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
+        .target(name: "LagwatchExposition", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
+        .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib"], swiftSettings: strictSettings),
+        .target(
+            name: "LagwatchConfig",
+            dependencies: ["LagwatchModel", .product(name: "Yams", package: "Yams")],
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "LagwatchDaemon",
+            dependencies: [
+                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "lagwatch",
+            dependencies: [
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+
+        // MARK: - Tests
+        .target(
+            name: "LagwatchTestSupport",
+            dependencies: ["LagwatchModel", "LagwatchKafka", "LagwatchHTTP", "CZlib",
+                           .product(name: "Logging", package: "swift-log")],
+            path: "Tests/LagwatchTestSupport",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LagwatchModelTests", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LagwatchExpositionTests",
+            dependencies: ["LagwatchExposition", "LagwatchModel", "LagwatchTestSupport"],
+            resources: [.copy("Fixtures")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "LagwatchConfigTests", dependencies: ["LagwatchConfig"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LagwatchHTTPTests",
+            dependencies: ["LagwatchHTTP", "LagwatchTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LagwatchKafkaTests",
+            dependencies: ["LagwatchKafka", "LagwatchModel", "LagwatchTestSupport"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "LagwatchDaemonTests",
+            dependencies: ["LagwatchDaemon", "LagwatchKafka", "LagwatchConfig", "LagwatchModel", "LagwatchHTTP",
+                           "LagwatchTestSupport"],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,149 @@
+/// Every metric family lagwatch exports. The renderer writes HELP and TYPE from here, the README's table
+/// and the tests read it, so a family's name, type and meaning are written once.
+public enum MetricCatalog {
+    static let cg = ["cluster_name", "consumergroup"]
+    static let cgt = ["cluster_name", "consumergroup", "topic"]
+    static let cgtp = ["cluster_name", "consumergroup", "topic", "partition"]
+    static let tp = ["cluster_name", "topic", "partition"]
+
+    // MARK: - kafka_exporter-compatible families (names and labels kept verbatim, plus cluster_name)
+
+    /// Brokers in the cluster's metadata.
+    public static let brokers = MetricFamily(
+        "kafka_brokers", .gauge, labels: ["cluster_name"], help: "Number of brokers in the Kafka cluster.")
+    /// One series per broker.
+    public static let brokerInfo = MetricFamily(
+        "kafka_broker_info", .gauge, labels: ["cluster_name", "id", "address"],
+        help: "Information about a Kafka broker; the value is always 1.")
+    /// Partitions per topic.
+    public static let topicPartitions = MetricFamily(
+        "kafka_topic_partitions", .gauge, labels: ["cluster_name", "topic"], help: "Number of partitions of a topic.")
+    /// High watermark.
+    public static let partitionCurrentOffset = MetricFamily(
+        "kafka_topic_partition_current_offset", .gauge, labels: tp,
+        help: "High watermark of a partition: the offset the next produced message will get.")
+    /// Low watermark.
+    public static let partitionOldestOffset = MetricFamily(
+        "kafka_topic_partition_oldest_offset", .gauge, labels: tp,
+        help: "Low watermark of a partition: the oldest offset still in the log.")
+    /// Leader broker id.
+    public static let partitionLeader = MetricFamily(
+        "kafka_topic_partition_leader", .gauge, labels: tp,
+        help: "Broker id of the partition's leader; -1 when the partition is offline.")
+    /// Replica count.
+    public static let partitionReplicas = MetricFamily(
+        "kafka_topic_partition_replicas", .gauge, labels: tp, help: "Number of replicas of a partition.")
+    /// ISR count.
+    public static let partitionInSyncReplicas = MetricFamily(
+        "kafka_topic_partition_in_sync_replica", .gauge, labels: tp, help: "Number of in-sync replicas of a partition.")
+    /// Preferred leader flag.
+    public static let partitionLeaderIsPreferred = MetricFamily(
+        "kafka_topic_partition_leader_is_preferred", .gauge, labels: tp,
+        help: "1 when the partition's leader is its preferred (first) replica, else 0.")
+    /// Under-replicated flag.
+    public static let partitionUnderReplicated = MetricFamily(
+        "kafka_topic_partition_under_replicated_partition", .gauge, labels: tp,
+        help: "1 when fewer replicas of the partition are in sync than exist, else 0.")
+    /// Committed offset.
+    public static let groupCurrentOffset = MetricFamily(
+        "kafka_consumergroup_current_offset", .gauge, labels: cgtp,
+        help: "Committed offset of a consumer group on a partition: the next offset it will read.")
+    /// Sum of committed offsets. Typed untyped: promtool's lint rejects a gauge whose name ends in _sum.
+    public static let groupCurrentOffsetSum = MetricFamily(
+        "kafka_consumergroup_current_offset_sum", .untyped, labels: cgt,
+        help: "Sum of a consumer group's committed offsets over the partitions of a topic.")
+    /// Lag in messages.
+    public static let groupLag = MetricFamily(
+        "kafka_consumergroup_lag", .gauge, labels: cgtp,
+        help: "Messages a consumer group has yet to read on a partition: high watermark minus committed offset, "
+            + "at least 0.")
+    /// Sum of lag. Typed untyped: promtool's lint rejects a gauge whose name ends in _sum.
+    public static let groupLagSum = MetricFamily(
+        "kafka_consumergroup_lag_sum", .untyped, labels: cgt,
+        help: "Sum of a consumer group's lag over the partitions of a topic; absent when any partition's lag "
+            + "is unknown in this poll.")
+    /// Member count.
+    public static let groupMembers = MetricFamily(
+        "kafka_consumergroup_members", .gauge, labels: cg,
+        help: "Number of members of a consumer group, where the broker lets groups be described.")
+
+    // MARK: - lagwatch's own families
+
+    /// Build information.
+    public static let buildInfo = MetricFamily(
+        "lagwatch_build_info", .gauge, labels: ["version", "librdkafka_version"],
+        help: "lagwatch build information; the value is always 1.")
+    /// Whether the cluster answered.
+    public static let up = MetricFamily(
+        "lagwatch_up", .gauge, labels: ["cluster_name"],
+        help: "1 when the cluster answered the metadata request of the last poll, else 0.")
+    /// Duration of the last poll.
+    public static let pollDuration = MetricFamily(
+        "lagwatch_poll_duration_seconds", .gauge, labels: ["cluster_name"],
+        help: "Wall time of the last completed poll of the cluster.")
+    /// Polls completed.
+    public static let polls = MetricFamily(
+        "lagwatch_polls_total", .counter, labels: ["cluster_name"],
+        help: "Polls of the cluster completed since lagwatch started, successful or not.")
+    /// Errors per stage.
+    public static let pollErrors = MetricFamily(
+        "lagwatch_poll_errors_total", .counter, labels: ["cluster_name", "stage"],
+        help: "Polls of the cluster in which a stage failed, by stage, since lagwatch started.")
+    /// Per-stage outcome of the last poll.
+    public static let pollStageSuccess = MetricFamily(
+        "lagwatch_poll_stage_success", .gauge, labels: ["cluster_name", "stage"],
+        help: "1 when the stage succeeded in the last poll of the cluster, else 0.")
+    /// Time of the last poll.
+    public static let lastPoll = MetricFamily(
+        "lagwatch_last_poll_timestamp_seconds", .gauge, labels: ["cluster_name"],
+        help: "When the last poll of the cluster completed, successful or not, in seconds since the epoch.")
+    /// Time of the last fully successful poll.
+    public static let lastPollSuccess = MetricFamily(
+        "lagwatch_last_poll_success_timestamp_seconds", .gauge, labels: ["cluster_name"],
+        help: "When the last poll of the cluster in which every stage succeeded completed, in seconds since the "
+            + "epoch.")
+    /// Age of the snapshot served, computed at scrape time.
+    public static let snapshotAge = MetricFamily(
+        "lagwatch_snapshot_age_seconds", .gauge, labels: ["cluster_name"],
+        help: "Age of the cluster's snapshot served by this scrape; all other Kafka series are cached from that "
+            + "poll, not read at scrape time.")
+    /// Whether listing groups works.
+    public static let groupDiscoverySupported = MetricFamily(
+        "lagwatch_group_discovery_supported", .gauge, labels: ["cluster_name"],
+        help: "1 when the cluster let lagwatch list consumer groups in the last poll, 0 when it refused "
+            + "(unsupported or not authorised); absent when discovery is off or failed for another reason.")
+    /// Controller id.
+    public static let controller = MetricFamily(
+        "lagwatch_cluster_controller_id", .gauge, labels: ["cluster_name"],
+        help: "Broker id of the cluster's controller.")
+    /// Partitions without watermarks.
+    public static let partitionsWithoutWatermarks = MetricFamily(
+        "lagwatch_partitions_without_watermarks", .gauge, labels: ["cluster_name"],
+        help: "Partitions of watched topics whose watermarks could not be fetched in the last poll; their "
+            + "offset and lag series are left out.")
+    /// Offsets fetch result per group.
+    public static let groupFetchSuccess = MetricFamily(
+        "lagwatch_consumergroup_offsets_fetch_success", .gauge, labels: cg,
+        help: "1 when the group's committed offsets were fetched in the last poll, else 0 (its series are then "
+            + "left out).")
+    /// Partitions without commits.
+    public static let groupPartitionsWithoutCommit = MetricFamily(
+        "lagwatch_consumergroup_partitions_without_commit", .gauge, labels: cg,
+        help: "Partitions the group was asked about that have no committed offset; they get no offset or lag "
+            + "series.")
+    /// Partitions below log start.
+    public static let groupPartitionsBehindLogStart = MetricFamily(
+        "lagwatch_consumergroup_partitions_behind_log_start", .gauge, labels: cg,
+        help: "Partitions on which the group's committed offset is below the log start: messages deleted by "
+            + "retention before the group read them.")
+
+    /// Every family, in the order they are rendered. The last one is rendered at scrape time.
+    public static let all: [MetricFamily] = [
+        brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
+        partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
+        groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupMembers,
+        buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, lastPoll, lastPollSuccess,
+        groupDiscoverySupported, controller, partitionsWithoutWatermarks, groupFetchSuccess,
+        groupPartitionsWithoutCommit, groupPartitionsBehindLogStart, snapshotAge,
+    ]
+}

@@ -1,0 +1,279 @@
+public import LagwatchModel
+
+/// Facts about the running binary, exported in `lagwatch_build_info`.
+public struct ExporterInfo: Sendable, Hashable {
+    /// lagwatch's version.
+    public var version: String
+    /// The librdkafka version the process runs with.
+    public var librdkafkaVersion: String
+
+    /// Creates build information.
+    public init(version: String, librdkafkaVersion: String) {
+        self.version = version
+        self.librdkafkaVersion = librdkafkaVersion
+    }
+}
+
+/// Renders snapshots into the Prometheus text format. Called once per completed poll (never per scrape),
+/// except for ``renderAge(of:now:)``, which is the only part that depends on the time of the scrape.
+public enum TextRenderer {
+    /// The `Content-Type` of what this renderer produces.
+    public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
+
+    /// Renders every family except ``MetricCatalog/snapshotAge`` for all clusters' latest snapshots.
+    /// Each family appears once, with the series of every cluster under it.
+    public static func render(_ snapshots: [ClusterSnapshot], info: ExporterInfo) -> [UInt8] {
+        let estimate = snapshots.reduce(4096) { total, snapshot in
+            total + snapshot.topics.reduce(0) { $0 + $1.partitions.count * 900 }
+                + snapshot.groups.reduce(0) { $0 + $1.topics.reduce(0) { $0 + $1.partitions.count * 260 } }
+        }
+        var writer = ExpositionWriter(reservingCapacity: estimate)
+        let clusters = snapshots.map(RenderedCluster.init)
+        renderTopics(clusters, into: &writer)
+        renderGroups(clusters, into: &writer)
+        renderSelf(clusters, info: info, into: &writer)
+        return writer.bytes
+    }
+
+    /// Renders ``MetricCatalog/snapshotAge`` at scrape time; `now` is seconds since the epoch.
+    public static func renderAge(of snapshots: [(clusterName: String, completedAt: Double)], now: Double) -> [UInt8] {
+        var writer = ExpositionWriter(reservingCapacity: 256 + snapshots.count * 64)
+        writer.header(MetricCatalog.snapshotAge)
+        for snapshot in snapshots {
+            writer.sample(
+                MetricCatalog.snapshotAge, labels: ExpositionWriter.labelList(["cluster_name": snapshot.clusterName]),
+                value: max(0, now - snapshot.completedAt))
+        }
+        return writer.bytes
+    }
+
+    // MARK: - Families
+
+    private static func renderTopics(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
+        writer.header(MetricCatalog.brokers)
+        for cluster in clusters where cluster.snapshot.up {
+            writer.sample(MetricCatalog.brokers, labels: cluster.label, value: Int64(cluster.snapshot.brokers.count))
+        }
+        writer.header(MetricCatalog.brokerInfo)
+        for cluster in clusters {
+            for broker in cluster.snapshot.brokers {
+                let extra = ExpositionWriter.labelList(["id": String(broker.id), "address": broker.address])
+                writer.sample(MetricCatalog.brokerInfo, labels: cluster.label, extra: extra, value: Int64(1))
+            }
+        }
+        writer.header(MetricCatalog.topicPartitions)
+        for cluster in clusters {
+            for (index, topic) in cluster.snapshot.topics.enumerated() {
+                writer.sample(
+                    MetricCatalog.topicPartitions, labels: cluster.topicLabels[index],
+                    value: Int64(topic.partitions.count))
+            }
+        }
+        partitionFamily(MetricCatalog.partitionCurrentOffset, clusters, into: &writer) { $0.watermarks?.high }
+        partitionFamily(MetricCatalog.partitionOldestOffset, clusters, into: &writer) { $0.watermarks?.low }
+        partitionFamily(MetricCatalog.partitionLeader, clusters, into: &writer) { Int64($0.metadata.leader) }
+        partitionFamily(MetricCatalog.partitionReplicas, clusters, into: &writer) {
+            Int64($0.metadata.replicas.count)
+        }
+        partitionFamily(MetricCatalog.partitionInSyncReplicas, clusters, into: &writer) {
+            Int64($0.metadata.inSyncReplicas.count)
+        }
+        partitionFamily(MetricCatalog.partitionLeaderIsPreferred, clusters, into: &writer) {
+            $0.metadata.leaderIsPreferred ? 1 : 0
+        }
+        partitionFamily(MetricCatalog.partitionUnderReplicated, clusters, into: &writer) {
+            $0.metadata.isUnderReplicated ? 1 : 0
+        }
+    }
+
+    /// Writes one per-partition family; `value` returning `nil` leaves the series out.
+    private static func partitionFamily(
+        _ family: MetricFamily,
+        _ clusters: [RenderedCluster],
+        into writer: inout ExpositionWriter,
+        value: (PartitionState) -> Int64?
+    ) {
+        writer.header(family)
+        for cluster in clusters {
+            for (index, topic) in cluster.snapshot.topics.enumerated() {
+                for partition in topic.partitions {
+                    guard let sample = value(partition) else { continue }
+                    writer.sample(
+                        family, labels: cluster.topicLabels[index],
+                        extra: partitionLabel(partition.metadata.partition), value: sample)
+                }
+            }
+        }
+    }
+
+    private static func renderGroups(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
+        writer.header(MetricCatalog.groupCurrentOffset)
+        eachGroupPartition(clusters) { labels, lag in
+            writer.sample(MetricCatalog.groupCurrentOffset, labels: labels, extra: partitionLabel(lag.partition),
+                value: lag.committed)
+        }
+        writer.header(MetricCatalog.groupCurrentOffsetSum)
+        eachGroupTopic(clusters) { labels, topic in
+            writer.sample(MetricCatalog.groupCurrentOffsetSum, labels: labels, value: topic.committedSum)
+        }
+        writer.header(MetricCatalog.groupLag)
+        eachGroupPartition(clusters) { labels, lag in
+            guard let value = lag.lag else { return }
+            writer.sample(MetricCatalog.groupLag, labels: labels, extra: partitionLabel(lag.partition), value: value)
+        }
+        writer.header(MetricCatalog.groupLagSum)
+        eachGroupTopic(clusters) { labels, topic in
+            guard let sum = topic.lagSum else { return }
+            writer.sample(MetricCatalog.groupLagSum, labels: labels, value: sum)
+        }
+        writer.header(MetricCatalog.groupMembers)
+        eachGroup(clusters) { labels, group in
+            guard let members = group.memberCount else { return }
+            writer.sample(MetricCatalog.groupMembers, labels: labels, value: Int64(members))
+        }
+    }
+
+    private static func renderSelf(
+        _ clusters: [RenderedCluster],
+        info: ExporterInfo,
+        into writer: inout ExpositionWriter
+    ) {
+        writer.header(MetricCatalog.buildInfo)
+        writer.sample(
+            MetricCatalog.buildInfo,
+            labels: ExpositionWriter.labelList(["version": info.version, "librdkafka_version": info.librdkafkaVersion]),
+            value: Int64(1))
+        perCluster(MetricCatalog.up, clusters, into: &writer) { $0.up ? 1 : 0 }
+        perCluster(MetricCatalog.pollDuration, clusters, into: &writer) { $0.pollDurationSeconds }
+        perCluster(MetricCatalog.polls, clusters, into: &writer) { Double($0.counters.polls) }
+        writer.header(MetricCatalog.pollErrors)
+        for cluster in clusters {
+            for stage in PollStage.allCases {
+                writer.sample(
+                    MetricCatalog.pollErrors, labels: cluster.label, extra: stageLabel(stage),
+                    value: Int64(cluster.snapshot.counters.errors[stage] ?? 0))
+            }
+        }
+        writer.header(MetricCatalog.pollStageSuccess)
+        for cluster in clusters {
+            for stage in PollStage.allCases {
+                writer.sample(
+                    MetricCatalog.pollStageSuccess, labels: cluster.label, extra: stageLabel(stage),
+                    value: Int64(cluster.snapshot.stageErrors[stage] == nil ? 1 : 0))
+            }
+        }
+        perCluster(MetricCatalog.lastPoll, clusters, into: &writer) { $0.completedAt }
+        perCluster(MetricCatalog.lastPollSuccess, clusters, into: &writer) { $0.counters.lastSuccessAt }
+        perCluster(MetricCatalog.groupDiscoverySupported, clusters, into: &writer) { snapshot in
+            switch snapshot.discovery {
+            case .supported: 1
+            case .unsupported: 0
+            case .disabled, .failed: nil
+            }
+        }
+        perCluster(MetricCatalog.controller, clusters, into: &writer) { snapshot in
+            snapshot.controllerID.flatMap { $0 >= 0 ? Double($0) : nil }
+        }
+        perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
+            snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
+        }
+        writer.header(MetricCatalog.groupFetchSuccess)
+        eachGroup(clusters, includingFailed: true) { labels, group in
+            writer.sample(MetricCatalog.groupFetchSuccess, labels: labels, value: Int64(group.fetchError == nil ? 1 : 0))
+        }
+        writer.header(MetricCatalog.groupPartitionsWithoutCommit)
+        eachGroup(clusters) { labels, group in
+            writer.sample(
+                MetricCatalog.groupPartitionsWithoutCommit, labels: labels, value: Int64(group.partitionsWithoutCommit))
+        }
+        writer.header(MetricCatalog.groupPartitionsBehindLogStart)
+        eachGroup(clusters) { labels, group in
+            writer.sample(
+                MetricCatalog.groupPartitionsBehindLogStart, labels: labels,
+                value: Int64(group.partitionsBehindLogStart))
+        }
+    }
+
+    private static func perCluster(
+        _ family: MetricFamily,
+        _ clusters: [RenderedCluster],
+        into writer: inout ExpositionWriter,
+        value: (ClusterSnapshot) -> Double?
+    ) {
+        writer.header(family)
+        for cluster in clusters {
+            guard let sample = value(cluster.snapshot) else { continue }
+            writer.sample(family, labels: cluster.label, value: sample)
+        }
+    }
+
+    // MARK: - Iteration over groups with their label prefixes
+
+    /// Calls `body` for each group that was fetched in this poll (or every group, with `includingFailed`),
+    /// with `cluster_name="…",consumergroup="…"` pre-rendered.
+    private static func eachGroup(
+        _ clusters: [RenderedCluster],
+        includingFailed: Bool = false,
+        _ body: ([UInt8], GroupLag) -> Void
+    ) {
+        for cluster in clusters {
+            for (index, group) in cluster.snapshot.groups.enumerated()
+            where includingFailed || group.fetchError == nil {
+                body(cluster.groupLabels[index], group)
+            }
+        }
+    }
+
+    private static func eachGroupTopic(_ clusters: [RenderedCluster], _ body: ([UInt8], GroupTopicLag) -> Void) {
+        for cluster in clusters {
+            for (groupIndex, group) in cluster.snapshot.groups.enumerated() {
+                for (topicIndex, topic) in group.topics.enumerated() {
+                    body(cluster.groupTopicLabels[groupIndex][topicIndex], topic)
+                }
+            }
+        }
+    }
+
+    private static func eachGroupPartition(_ clusters: [RenderedCluster], _ body: ([UInt8], PartitionLag) -> Void) {
+        for cluster in clusters {
+            for (groupIndex, group) in cluster.snapshot.groups.enumerated() {
+                for (topicIndex, topic) in group.topics.enumerated() {
+                    let labels = cluster.groupTopicLabels[groupIndex][topicIndex]
+                    for partition in topic.partitions { body(labels, partition) }
+                }
+            }
+        }
+    }
+
+    private static func partitionLabel(_ partition: Int32) -> [UInt8] {
+        ExpositionWriter.integerLabel("partition", Int64(partition))
+    }
+
+    private static func stageLabel(_ stage: PollStage) -> [UInt8] {
+        ExpositionWriter.labelList(["stage": stage.rawValue])
+    }
+}
+
+/// A snapshot with its escaped label prefixes computed once, since each prefix is reused by several families.
+private struct RenderedCluster {
+    let snapshot: ClusterSnapshot
+    let label: [UInt8]
+    let topicLabels: [[UInt8]]
+    let groupLabels: [[UInt8]]
+    let groupTopicLabels: [[[UInt8]]]
+
+    init(_ snapshot: ClusterSnapshot) {
+        self.snapshot = snapshot
+        let name = snapshot.clusterName
+        label = ExpositionWriter.labelList(["cluster_name": name])
+        topicLabels = snapshot.topics.map { ExpositionWriter.labelList(["cluster_name": name, "topic": $0.name]) }
+        groupLabels = snapshot.groups.map {
+            ExpositionWriter.labelList(["cluster_name": name, "consumergroup": $0.name])
+        }
+        groupTopicLabels = snapshot.groups.map { group in
+            group.topics.map {
+                ExpositionWriter.labelList(["cluster_name": name, "consumergroup": group.name, "topic": $0.topic])
+            }
+        }
+    }
+}

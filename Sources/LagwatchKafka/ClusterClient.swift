@@ -1,0 +1,39 @@
+public import LagwatchModel
+
+/// The Kafka requests one poll makes, as Swift values. ``KafkaClusterClient`` sends them through
+/// librdkafka; tests substitute fakes to drive discovery and failure paths without a broker.
+///
+/// Every method blocks its caller for at most the time it is given, and reports failures as values or
+/// throws; none may crash or hang the process on a broker fault.
+public protocol ClusterClient: Sendable {
+    /// Brokers, controller, topics and partitions.
+    func metadata(timeoutMilliseconds: Int) throws -> ClusterMetadata
+    /// Lists consumer groups (Admin API).
+    func listGroups(waitMilliseconds: Int) -> Result<[GroupListing], KafkaError>
+    /// Describes consumer groups (Admin API). Only called where listing worked.
+    func describeGroups(_ names: [String], waitMilliseconds: Int) -> [String: Result<GroupDescription, KafkaError>]
+    /// Committed offsets of many groups, with up to `maxInFlight` requests outstanding.
+    func committedOffsets(
+        _ requests: [CommittedOffsetsRequest],
+        maxInFlight: Int,
+        waitMilliseconds: Int
+    ) -> [String: Result<[TopicPartition: Int64?], KafkaError>]
+    /// Low and high watermarks, one batch per leader broker. `leaders` maps each partition to its leader.
+    func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult
+    /// Serves librdkafka's queued callbacks; called once per poll.
+    func serveCallbacks()
+}
+
+/// Watermarks of the partitions whose leader answered, and a message per leader that did not.
+public struct WatermarkResult: Sendable {
+    /// Watermarks by partition.
+    public var watermarks: [TopicPartition: Watermarks]
+    /// One message per failed leader batch, naming the broker.
+    public var errors: [String]
+
+    /// Creates a result.
+    public init(watermarks: [TopicPartition: Watermarks], errors: [String]) {
+        self.watermarks = watermarks
+        self.errors = errors
+    }
+}

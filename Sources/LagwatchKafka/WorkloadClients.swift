@@ -1,0 +1,95 @@
+internal import CRdKafka
+public import LagwatchModel
+public import Logging
+
+/// Writes messages to chosen partitions; used by the demo, the benchmark and the tests, never by the poller.
+/// Owns a producer-type ``KafkaHandle`` and one `rd_kafka_topic_t` per topic written to.
+public final class MessageProducer: @unchecked Sendable {
+    private let handle: KafkaHandle
+    private var topics: [String: OpaquePointer] = [:]
+
+    /// Connects a producer to `bootstrapServers`.
+    public init(bootstrapServers: String, logger: Logger) throws {
+        handle = try KafkaHandle(
+            role: .producer,
+            properties: [
+                ("bootstrap.servers", bootstrapServers), ("client.id", "lagwatch-workload"), ("linger.ms", "5"),
+                ("acks", "1"),
+            ],
+            logger: logger)
+    }
+
+    deinit {
+        for topic in topics.values { rd_kafka_topic_destroy(topic) }
+    }
+
+    /// Queues `count` small messages to one partition; call ``flush(timeoutMilliseconds:)`` to wait for them.
+    /// Not thread safe: use one producer per thread.
+    ///
+    /// - Returns: how many were queued (fewer when librdkafka's queue is full).
+    @discardableResult
+    public func produce(to key: TopicPartition, count: Int) -> Int {
+        let topic = topicHandle(key.topic)
+        var payload: [UInt8] = Array("lagwatch".utf8)
+        var queued = 0
+        for _ in 0..<count {
+            let result = payload.withUnsafeMutableBytes { bytes in
+                rd_kafka_produce(topic, key.partition, RD_KAFKA_MSG_F_COPY, bytes.baseAddress, bytes.count, nil, 0, nil)
+            }
+            if result != 0 { break }
+            queued += 1
+        }
+        rd_kafka_poll(handle.pointer, 0)
+        return queued
+    }
+
+    /// Waits until every queued message is acknowledged.
+    ///
+    /// - Throws: when messages remain unacknowledged after the timeout.
+    public func flush(timeoutMilliseconds: Int32 = 10_000) throws {
+        let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
+    }
+
+    private func topicHandle(_ name: String) -> OpaquePointer {
+        if let existing = topics[name] { return existing }
+        let created = rd_kafka_topic_new(handle.pointer, name, nil)!
+        topics[name] = created
+        return created
+    }
+}
+
+/// Commits offsets for one consumer group without joining it, as a consumer that stores offsets elsewhere
+/// would. Used by the demo, the benchmark and the tests. Owns a consumer-type ``KafkaHandle`` whose
+/// `group.id` is the group.
+public final class OffsetCommitter: @unchecked Sendable {
+    private let handle: KafkaHandle
+    /// The group committed for.
+    public let group: String
+
+    /// Connects a committer for `group` to `bootstrapServers`.
+    public init(group: String, bootstrapServers: String, logger: Logger) throws {
+        self.group = group
+        handle = try KafkaHandle(
+            role: .consumer,
+            properties: [
+                ("bootstrap.servers", bootstrapServers), ("group.id", group), ("client.id", "lagwatch-workload"),
+                ("enable.auto.commit", "false"),
+            ],
+            logger: logger)
+    }
+
+    /// Commits `offsets` synchronously.
+    ///
+    /// - Throws: the broker's error, naming the group.
+    public func commit(_ offsets: [TopicPartition: Int64]) throws {
+        let list = PartitionList(offsets.keys)
+        for index in 0..<Int(list.pointer.pointee.cnt) {
+            let element = list.pointer.pointee.elems[index]
+            let key = TopicPartition(String(cString: element.topic), element.partition)
+            list.pointer.pointee.elems[index].offset = offsets[key] ?? RD_KAFKA_OFFSET_INVALID_VALUE
+        }
+        let err = rd_kafka_commit(handle.pointer, list.pointer, 0)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "commit for group '\(group)'") }
+    }
+}

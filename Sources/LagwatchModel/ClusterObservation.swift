@@ -1,0 +1,70 @@
+/// What lagwatch learnt about one consumer group in one poll, before any lag is computed.
+public struct GroupObservation: Sendable, Hashable {
+    /// The group id.
+    public var name: String
+    /// The group state as the broker describes it (`Stable`, `Empty`, …), when the group could be described.
+    public var state: String?
+    /// The number of members, when the group could be described.
+    public var memberCount: Int?
+    /// Committed offsets by partition. A partition the group was asked about but never committed to
+    /// maps to `nil`.
+    public var committed: [TopicPartition: Int64?]
+    /// Why the committed offsets could not be fetched in this poll, or `nil` when they were.
+    public var fetchError: String?
+
+    /// Creates a group observation.
+    public init(
+        name: String,
+        state: String? = nil,
+        memberCount: Int? = nil,
+        committed: [TopicPartition: Int64?],
+        fetchError: String? = nil
+    ) {
+        self.name = name
+        self.state = state
+        self.memberCount = memberCount
+        self.committed = committed
+        self.fetchError = fetchError
+    }
+}
+
+/// Everything one poll of one cluster gathered, raw: the input of ``SnapshotBuilder``.
+public struct ClusterObservation: Sendable {
+    /// The configured name of the cluster (`cluster_name` label).
+    public var clusterName: String
+    /// The cluster's metadata, or `nil` when the metadata request failed.
+    public var metadata: ClusterMetadata?
+    /// Watermarks of every partition whose leader answered.
+    public var watermarks: [TopicPartition: Watermarks]
+    /// Groups and their committed offsets.
+    public var groups: [GroupObservation]
+    /// Whether group listing was possible.
+    public var discovery: GroupDiscoveryStatus
+    /// The errors each stage met, by stage; a stage missing here succeeded.
+    public var stageErrors: [PollStage: String]
+    /// Wall-clock time the poll started, in seconds since the Unix epoch.
+    public var startedAt: Double
+    /// How long the poll took, in seconds.
+    public var durationSeconds: Double
+
+    /// Creates an observation.
+    public init(
+        clusterName: String,
+        metadata: ClusterMetadata?,
+        watermarks: [TopicPartition: Watermarks],
+        groups: [GroupObservation],
+        discovery: GroupDiscoveryStatus,
+        stageErrors: [PollStage: String],
+        startedAt: Double,
+        durationSeconds: Double
+    ) {
+        self.clusterName = clusterName
+        self.metadata = metadata
+        self.watermarks = watermarks
+        self.groups = groups
+        self.discovery = discovery
+        self.stageErrors = stageErrors
+        self.startedAt = startedAt
+        self.durationSeconds = durationSeconds
+    }
+}

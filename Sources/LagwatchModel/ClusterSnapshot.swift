@@ -1,0 +1,197 @@
+/// One partition of a watched topic: where it lives and, when its leader answered, its watermarks.
+public struct PartitionState: Sendable, Hashable {
+    /// Placement from the metadata.
+    public var metadata: PartitionMetadata
+    /// Watermarks, or `nil` when they could not be fetched in this poll (no series is exported then).
+    public var watermarks: Watermarks?
+
+    /// Creates a partition state.
+    public init(metadata: PartitionMetadata, watermarks: Watermarks?) {
+        self.metadata = metadata
+        self.watermarks = watermarks
+    }
+}
+
+/// One watched topic with its partitions, ordered by partition number.
+public struct TopicState: Sendable, Hashable {
+    /// The topic name.
+    public var name: String
+    /// The topic's partitions.
+    public var partitions: [PartitionState]
+
+    /// Creates a topic state.
+    public init(name: String, partitions: [PartitionState]) {
+        self.name = name
+        self.partitions = partitions
+    }
+}
+
+/// A group's position and lag on one partition it has committed to.
+public struct PartitionLag: Sendable, Hashable {
+    /// The partition number.
+    public var partition: Int32
+    /// The committed offset: the next offset the group will read.
+    public var committed: Int64
+    /// High watermark minus committed offset, clamped at 0; `nil` when the watermark is unknown this poll.
+    public var lag: Int64?
+    /// True when the committed offset is below the log start: retention deleted messages the group never read.
+    public var behindLogStart: Bool
+
+    /// Creates a partition lag.
+    public init(partition: Int32, committed: Int64, lag: Int64?, behindLogStart: Bool) {
+        self.partition = partition
+        self.committed = committed
+        self.lag = lag
+        self.behindLogStart = behindLogStart
+    }
+}
+
+/// A group's lag on one topic.
+public struct GroupTopicLag: Sendable, Hashable {
+    /// The topic name.
+    public var topic: String
+    /// Partitions with a committed offset, ordered by partition number.
+    public var partitions: [PartitionLag]
+    /// The sum of committed offsets over ``partitions``.
+    public var committedSum: Int64
+    /// The sum of lag over ``partitions``, or `nil` when any partition's lag is unknown this poll, so that
+    /// a partial sum is never shown as the whole.
+    public var lagSum: Int64?
+
+    /// Creates a topic lag and computes its sums.
+    public init(topic: String, partitions: [PartitionLag]) {
+        self.topic = topic
+        self.partitions = partitions
+        self.committedSum = partitions.reduce(0) { $0 &+ $1.committed }
+        var sum: Int64? = 0
+        for partition in partitions {
+            guard let lag = partition.lag, let running = sum else {
+                sum = nil
+                break
+            }
+            sum = running &+ lag
+        }
+        self.lagSum = sum
+    }
+}
+
+/// A consumer group's lag over every watched topic it has committed to.
+public struct GroupLag: Sendable, Hashable {
+    /// The group id.
+    public var name: String
+    /// The group state as described by the broker, when known.
+    public var state: String?
+    /// The number of members, when the group could be described.
+    public var memberCount: Int?
+    /// Topics the group has committed to, ordered by name.
+    public var topics: [GroupTopicLag]
+    /// Partitions the group was asked about that have no committed offset (no series is exported for them).
+    public var partitionsWithoutCommit: Int
+    /// Partitions whose committed offset is below the log start: data the group has lost.
+    public var partitionsBehindLogStart: Int
+    /// Why the committed offsets could not be fetched this poll; `nil` on success. On failure ``topics`` is empty.
+    public var fetchError: String?
+
+    /// Creates a group lag.
+    public init(
+        name: String,
+        state: String?,
+        memberCount: Int?,
+        topics: [GroupTopicLag],
+        partitionsWithoutCommit: Int,
+        partitionsBehindLogStart: Int,
+        fetchError: String?
+    ) {
+        self.name = name
+        self.state = state
+        self.memberCount = memberCount
+        self.topics = topics
+        self.partitionsWithoutCommit = partitionsWithoutCommit
+        self.partitionsBehindLogStart = partitionsBehindLogStart
+        self.fetchError = fetchError
+    }
+}
+
+/// Counters that live for the whole life of the process, carried from poll to poll.
+public struct PollCounters: Sendable, Hashable {
+    /// Polls completed, successful or not.
+    public var polls: UInt64 = 0
+    /// Errors by stage since the process started.
+    public var errors: [PollStage: UInt64] = [:]
+    /// Wall-clock time of the last poll in which every stage succeeded, seconds since the epoch.
+    public var lastSuccessAt: Double?
+
+    /// Creates zeroed counters.
+    public init() {}
+
+    /// Counts a finished poll and its stage errors.
+    public mutating func record(_ observation: ClusterObservation) {
+        polls += 1
+        for stage in observation.stageErrors.keys {
+            errors[stage, default: 0] += 1
+        }
+        if observation.stageErrors.isEmpty {
+            lastSuccessAt = observation.startedAt + observation.durationSeconds
+        }
+    }
+}
+
+/// The immutable result of one completed poll of one cluster, with lag computed: what `/metrics` serves.
+public struct ClusterSnapshot: Sendable {
+    /// The configured cluster name.
+    public var clusterName: String
+    /// True when the cluster answered the metadata request in this poll.
+    public var up: Bool
+    /// Brokers, ordered by id; empty when ``up`` is false.
+    public var brokers: [Broker]
+    /// The controller's id, when known.
+    public var controllerID: Int32?
+    /// Watched topics, ordered by name; empty when ``up`` is false.
+    public var topics: [TopicState]
+    /// Groups, ordered by name.
+    public var groups: [GroupLag]
+    /// Whether group listing was possible in this poll.
+    public var discovery: GroupDiscoveryStatus
+    /// Stage errors of this poll.
+    public var stageErrors: [PollStage: String]
+    /// Partitions of watched topics whose watermarks could not be fetched this poll.
+    public var partitionsWithoutWatermarks: Int
+    /// When the poll started, seconds since the epoch.
+    public var pollStartedAt: Double
+    /// How long the poll took, in seconds.
+    public var pollDurationSeconds: Double
+    /// Process-lifetime counters as of this poll.
+    public var counters: PollCounters
+
+    /// When the poll completed, seconds since the epoch.
+    public var completedAt: Double { pollStartedAt + pollDurationSeconds }
+
+    /// Creates a snapshot; ``SnapshotBuilder`` is the usual way.
+    public init(
+        clusterName: String,
+        up: Bool,
+        brokers: [Broker],
+        controllerID: Int32?,
+        topics: [TopicState],
+        groups: [GroupLag],
+        discovery: GroupDiscoveryStatus,
+        stageErrors: [PollStage: String],
+        partitionsWithoutWatermarks: Int,
+        pollStartedAt: Double,
+        pollDurationSeconds: Double,
+        counters: PollCounters
+    ) {
+        self.clusterName = clusterName
+        self.up = up
+        self.brokers = brokers
+        self.controllerID = controllerID
+        self.topics = topics
+        self.groups = groups
+        self.discovery = discovery
+        self.stageErrors = stageErrors
+        self.partitionsWithoutWatermarks = partitionsWithoutWatermarks
+        self.pollStartedAt = pollStartedAt
+        self.pollDurationSeconds = pollDurationSeconds
+        self.counters = counters
+    }
+}

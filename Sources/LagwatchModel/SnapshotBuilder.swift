@@ -1,0 +1,83 @@
+/// Turns one poll's raw ``ClusterObservation`` into a ``ClusterSnapshot`` by applying the lag rules.
+///
+/// The rules (also in the README):
+/// - lag = high watermark − committed offset, clamped at 0 (committed offsets are fetched before the
+///   watermarks, so a negative value can only come from a truncated log or a reset);
+/// - a partition with no committed offset gets no offset or lag series and is counted in
+///   ``GroupLag/partitionsWithoutCommit``;
+/// - a committed offset below the low watermark still gets its lag, and is counted in
+///   ``GroupLag/partitionsBehindLogStart``;
+/// - a partition whose watermarks are unknown this poll keeps its offset series but loses its lag, and its
+///   topic's lag sum is withheld;
+/// - only partitions of topics present in this poll's (filtered) metadata are reported, so deleted topics
+///   vanish at once;
+/// - a group with no members keeps its series for as long as it has committed offsets.
+public enum SnapshotBuilder {
+    /// Builds the snapshot of one poll. Pure: no I/O and no clock.
+    public static func build(_ observation: ClusterObservation, counters: PollCounters) -> ClusterSnapshot {
+        guard let metadata = observation.metadata else {
+            return ClusterSnapshot(
+                clusterName: observation.clusterName, up: false, brokers: [], controllerID: nil, topics: [],
+                groups: [], discovery: observation.discovery, stageErrors: observation.stageErrors,
+                partitionsWithoutWatermarks: 0, pollStartedAt: observation.startedAt,
+                pollDurationSeconds: observation.durationSeconds, counters: counters
+            )
+        }
+        var missingWatermarks = 0
+        let topics = metadata.topics.map { topic in
+            TopicState(
+                name: topic.name,
+                partitions: topic.partitions.map { partition in
+                    let marks = observation.watermarks[TopicPartition(topic.name, partition.partition)]
+                    if marks == nil { missingWatermarks += 1 }
+                    return PartitionState(metadata: partition, watermarks: marks)
+                }
+            )
+        }
+        var known = Set<TopicPartition>()
+        for topic in metadata.topics {
+            for partition in topic.partitions { known.insert(TopicPartition(topic.name, partition.partition)) }
+        }
+        let groups = observation.groups
+            .map { lag(of: $0, known: known, watermarks: observation.watermarks) }
+            .sorted { $0.name < $1.name }
+        return ClusterSnapshot(
+            clusterName: observation.clusterName, up: true, brokers: metadata.brokers,
+            controllerID: metadata.controllerID, topics: topics, groups: groups, discovery: observation.discovery,
+            stageErrors: observation.stageErrors, partitionsWithoutWatermarks: missingWatermarks,
+            pollStartedAt: observation.startedAt, pollDurationSeconds: observation.durationSeconds, counters: counters
+        )
+    }
+
+    /// Applies the lag rules to one group.
+    static func lag(
+        of group: GroupObservation,
+        known: Set<TopicPartition>,
+        watermarks: [TopicPartition: Watermarks]
+    ) -> GroupLag {
+        var byTopic: [String: [PartitionLag]] = [:]
+        var withoutCommit = 0
+        var behindLogStart = 0
+        for (key, committed) in group.committed where known.contains(key) {
+            guard let committed, committed >= 0 else {
+                withoutCommit += 1
+                continue
+            }
+            let marks = watermarks[key]
+            let behind = marks.map { committed < $0.low } ?? false
+            if behind { behindLogStart += 1 }
+            let lag = marks.map { max(0, $0.high - committed) }
+            byTopic[key.topic, default: []].append(
+                PartitionLag(partition: key.partition, committed: committed, lag: lag, behindLogStart: behind)
+            )
+        }
+        let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in
+            GroupTopicLag(topic: topic, partitions: partitions.sorted { $0.partition < $1.partition })
+        }
+        return GroupLag(
+            name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
+            partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
+            fetchError: group.fetchError
+        )
+    }
+}

@@ -1,0 +1,70 @@
+import LagwatchKafka
+import LagwatchModel
+import LagwatchTestSupport
+import Testing
+
+@Suite(.serialized)
+struct KafkaClusterClientTests {
+    @Test func readsMetadataWatermarksAndCommittedOffsetsFromTheMock() throws {
+        let world = try MockWorld(brokers: 3)
+        defer { world.shutdown() }
+        try world.topic("orders", partitions: 4)
+        try world.topic("payments", partitions: 2)
+        for partition in Int32(0)..<4 { try world.produce("orders", partition, count: 10 + Int(partition) * 5) }
+        try world.produce("payments", 1, count: 7)
+        try world.commit("billing", [TopicPartition("orders", 0): 3, TopicPartition("orders", 2): 20])
+
+        let client = try KafkaClusterClient(
+            bootstrapServers: [world.bootstrap], properties: [], logger: TestLogger.quiet())
+        let metadata = try client.metadata(timeoutMilliseconds: 5_000)
+        #expect(metadata.brokers.map(\.id) == [1, 2, 3])
+        #expect(metadata.topics.map(\.name) == ["orders", "payments"])
+        #expect(metadata.topics[0].partitions.count == 4)
+
+        var leaders: [TopicPartition: Int32] = [:]
+        for topic in metadata.topics {
+            for partition in topic.partitions { leaders[TopicPartition(topic.name, partition.partition)] = partition.leader }
+        }
+        let marks = client.watermarks(leaders: leaders, timeoutMilliseconds: 5_000)
+        #expect(marks.errors.isEmpty)
+        #expect(marks.watermarks.count == 6)
+        for (key, count) in world.produced {
+            #expect(marks.watermarks[key] == Watermarks(low: 0, high: count))
+        }
+        #expect(marks.watermarks[TopicPartition("payments", 0)] == Watermarks(low: 0, high: 0))
+
+        let partitions = (Int32(0)..<4).map { TopicPartition("orders", $0) }
+        let offsets = client.committedOffsets(
+            [CommittedOffsetsRequest(group: "billing", partitions: partitions)], maxInFlight: 8,
+            waitMilliseconds: 5_000)
+        let billing = try #require(try offsets["billing"]?.get())
+        #expect(billing[TopicPartition("orders", 0)] == .some(3))
+        #expect(billing[TopicPartition("orders", 2)] == .some(20))
+        #expect(billing[TopicPartition("orders", 1)] == .some(nil))
+        #expect(billing.count == 4)
+    }
+
+    @Test func listingGroupsOnTheMockIsReportedUnsupported() throws {
+        let world = try MockWorld(brokers: 1)
+        defer { world.shutdown() }
+        let client = try KafkaClusterClient(
+            bootstrapServers: [world.bootstrap], properties: [], logger: TestLogger.quiet())
+        let result = client.listGroups(waitMilliseconds: 5_000)
+        guard case .failure(let error) = result else {
+            Issue.record("the mock cannot list groups, yet listing succeeded: \(result)")
+            return
+        }
+        #expect(error.code == .unsupported)
+    }
+
+    @Test func aRejectedPropertyIsNamedWithoutItsValue() throws {
+        #expect {
+            _ = try KafkaClusterClient(
+                bootstrapServers: ["127.0.0.1:1"], properties: [("sasl.password.nonsense", "hunter2")],
+                logger: TestLogger.quiet())
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("sasl.password.nonsense") && !text.contains("hunter2")
+        }
+    }
+}
