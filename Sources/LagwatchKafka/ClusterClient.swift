@@ -22,6 +22,9 @@ public protocol ClusterClient: Sendable {
     func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult
     /// Serves librdkafka's queued callbacks; called once per poll.
     func serveCallbacks()
+    /// Requests sent and not yet answered. A client is replaced only when this is 0, since destroying a
+    /// librdkafka client with admin requests in flight is where its 2.0.2 admin bugs live.
+    var outstandingRequests: Int { get }
 }
 
 /// Watermarks of the partitions whose leader answered, and a message per leader that did not.

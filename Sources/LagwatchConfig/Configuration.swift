@@ -1,0 +1,85 @@
+public import LagwatchModel
+
+/// How log lines are written.
+public enum LogFormat: String, Sendable, CaseIterable {
+    /// Readable on a terminal.
+    case text
+    /// `key=value` pairs, one line per event.
+    case logfmt
+    /// One JSON object per line.
+    case json
+}
+
+/// Log verbosity, from most to least verbose.
+public enum LogLevel: String, Sendable, CaseIterable {
+    case debug, info, warning, error
+}
+
+/// Everything lagwatch needs to run, validated. Built by ``ConfigurationLoader`` from a YAML file and
+/// command-line flags; every field has its default stated here once.
+public struct Configuration: Sendable {
+    /// The clusters to poll, each under its own `cluster_name`.
+    public var clusters: [ClusterConfiguration] = []
+    /// `host:port` to listen on; an empty host means every address.
+    public var listenAddress = ":9308"
+    /// The path `/metrics` is served on.
+    public var telemetryPath = "/metrics"
+    /// Seconds between the starts of two polls.
+    public var pollIntervalSeconds: Double = 15
+    /// Log verbosity.
+    public var logLevel: LogLevel = .info
+    /// Log format.
+    public var logFormat: LogFormat = .text
+
+    /// Creates the default configuration (no cluster).
+    public init() {}
+}
+
+/// One Kafka cluster to poll.
+public struct ClusterConfiguration: Sendable {
+    /// The `cluster_name` label value.
+    public var name: String
+    /// Bootstrap brokers, `host:port` each.
+    public var bootstrapServers: [String]
+    /// Which topics are watched. By default every topic except those starting with `__` (Kafka's internal
+    /// topics such as `__consumer_offsets`).
+    public var topics: NameFilter = Self.defaultTopicFilter
+    /// Which discovered groups are watched (configured groups always are).
+    public var groups: NameFilter = .all
+    /// Groups named in configuration, watched whether or not listing works.
+    public var staticGroups: [StaticGroup] = []
+    /// Whether to list groups through the Admin API.
+    public var discoverGroups = true
+    /// Whether to describe listed groups (state and members).
+    public var describeGroups = true
+    /// librdkafka properties passed through (security, timeouts). Values may be secrets: never log them.
+    public var properties: [(String, String)] = []
+    /// Timeout of the metadata request, in milliseconds.
+    public var metadataTimeoutMilliseconds = 10_000
+    /// How long a poll waits for committed offsets (and group listing), in milliseconds.
+    public var offsetsWaitMilliseconds = 5_000
+    /// Timeout of each watermark request, in milliseconds.
+    public var watermarksTimeoutMilliseconds = 5_000
+    /// Committed-offset requests kept in flight at once (librdkafka 2.0.2 takes one group per request).
+    public var maxInFlightRequests = 64
+    /// Polls after which the librdkafka client is replaced, to bound its metadata cache (it does not shrink
+    /// when topics are deleted); 0 never replaces it.
+    public var clientRecreatePolls = 100
+
+    /// The default topic filter: everything but `__`-prefixed internal topics.
+    public static let defaultTopicFilter = try! NameFilter(include: [], exclude: ["^__"])
+
+    /// Creates a cluster with defaults.
+    public init(name: String, bootstrapServers: [String]) {
+        self.name = name
+        self.bootstrapServers = bootstrapServers
+    }
+
+    /// librdkafka property names whose values are secrets; their values never appear in logs or pages.
+    public static func isSecretProperty(_ key: String) -> Bool {
+        let lowered = key.lowercased()
+        return ["password", "secret", "key.pem", "private.key", "keystore", "token", "credentials"].contains {
+            lowered.contains($0)
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import LagwatchModel
+import Yams
+
+extension ConfigurationLoader {
+    static let topLevelKeys = ["poll_interval", "web", "log", "clusters"]
+    static let clusterKeys = [
+        "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
+        "client_recreate_polls",
+    ]
+
+    /// Parses and validates a YAML configuration. Unknown keys and bad values throw, naming file, line and key.
+    /// `${env:NAME}` and `${file:PATH}` in librdkafka values are replaced by the variable or the file's
+    /// contents, so secrets need not be written in the file.
+    public static func parse(
+        _ text: String,
+        fileName: String,
+        environment: [String: String] = [:]
+    ) throws -> Configuration {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(location: fileName, "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(location: fileName, "not valid YAML: \(yamlProblem(error))")
+        }
+        let top = try YAMLMapping(root, fileName: fileName, path: "")
+        try top.rejectUnknownKeys(topLevelKeys)
+        var configuration = Configuration()
+        if let interval = try top.seconds("poll_interval", range: 1...3600) {
+            configuration.pollIntervalSeconds = interval
+        }
+        if let web = try top.mapping("web") {
+            try web.rejectUnknownKeys(["listen_address", "telemetry_path"])
+            if let address = try web.string("listen_address") {
+                try rethrow(at: web, "listen_address") { try validateListenAddress(address, location: "") }
+                configuration.listenAddress = address
+            }
+            if let path = try web.string("telemetry_path") {
+                try rethrow(at: web, "telemetry_path") { try validateTelemetryPath(path, location: "") }
+                configuration.telemetryPath = path
+            }
+        }
+        if let log = try top.mapping("log") {
+            try log.rejectUnknownKeys(["level", "format"])
+            if let level = try log.string("level") {
+                guard let parsed = LogLevel(rawValue: level) else {
+                    throw log.error(at: "level", "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                configuration.logLevel = parsed
+            }
+            if let format = try log.string("format") {
+                guard let parsed = LogFormat(rawValue: format) else {
+                    throw log.error(
+                        at: "format", "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                configuration.logFormat = parsed
+            }
+        }
+        for (index, node) in (try top.sequence("clusters") ?? []).enumerated() {
+            let cluster = try YAMLMapping(node, fileName: fileName, path: "clusters[\(index)]")
+            let parsed = try parseCluster(cluster, index: index, environment: environment)
+            if configuration.clusters.contains(where: { $0.name == parsed.name }) {
+                throw cluster.error(at: "name", "a second cluster named '\(parsed.name)'; names must be unique")
+            }
+            configuration.clusters.append(parsed)
+        }
+        return configuration
+    }
+
+    private static func parseCluster(
+        _ map: YAMLMapping,
+        index: Int,
+        environment: [String: String]
+    ) throws -> ClusterConfiguration {
+        try map.rejectUnknownKeys(clusterKeys)
+        let name = try map.string("name") ?? (index == 0 ? "default" : "")
+        if name.isEmpty { throw map.error(at: "name", "every cluster after the first needs a name") }
+        try rethrow(at: map, "name") { try validateClusterName(name, location: "") }
+        guard let servers = try map.strings("bootstrap_servers"), !servers.isEmpty else {
+            throw map.error(at: "bootstrap_servers", "is required: a list of HOST:PORT")
+        }
+        for server in servers {
+            try rethrow(at: map, "bootstrap_servers") { try validateServer(server, location: "") }
+        }
+        var cluster = ClusterConfiguration(name: name, bootstrapServers: servers)
+        if let topics = try map.mapping("topics") {
+            try topics.rejectUnknownKeys(["include", "exclude"])
+            cluster.topics = try filter(topics, defaultExclude: ["^__"])
+        }
+        if let groups = try map.mapping("groups") {
+            try groups.rejectUnknownKeys(["discover", "describe", "include", "exclude", "static"])
+            cluster.discoverGroups = try groups.bool("discover") ?? cluster.discoverGroups
+            cluster.describeGroups = try groups.bool("describe") ?? cluster.describeGroups
+            cluster.groups = try filter(groups, defaultExclude: [])
+            for (position, node) in (try groups.sequence("static") ?? []).enumerated() {
+                let entry = try YAMLMapping(node, fileName: map.fileName, path: "\(groups.keyPath("static"))[\(position)]")
+                try entry.rejectUnknownKeys(["name", "topics"])
+                guard let groupName = try entry.string("name"), !groupName.isEmpty else {
+                    throw entry.error(at: "name", "is required")
+                }
+                cluster.staticGroups.append(StaticGroup(name: groupName, topics: try entry.strings("topics")))
+            }
+        }
+        if let timeouts = try map.mapping("timeouts") {
+            try timeouts.rejectUnknownKeys(["metadata", "offsets", "watermarks"])
+            if let value = try timeouts.seconds("metadata", range: 0.1...300) {
+                cluster.metadataTimeoutMilliseconds = Int(value * 1000)
+            }
+            if let value = try timeouts.seconds("offsets", range: 0.1...300) {
+                cluster.offsetsWaitMilliseconds = Int(value * 1000)
+            }
+            if let value = try timeouts.seconds("watermarks", range: 0.1...300) {
+                cluster.watermarksTimeoutMilliseconds = Int(value * 1000)
+            }
+        }
+        cluster.maxInFlightRequests = try map.int("max_in_flight_requests", range: 1...10_000) ?? cluster.maxInFlightRequests
+        cluster.clientRecreatePolls = try map.int("client_recreate_polls", range: 0...1_000_000) ?? cluster.clientRecreatePolls
+        if let properties = try map.mapping("librdkafka") {
+            for (key, keyNode, value) in properties.entries {
+                guard case .scalar(let scalar) = value else {
+                    throw YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), "must be a single value")
+                }
+                if key == "bootstrap.servers" || key == "group.id" {
+                    throw YAMLMapping.error(
+                        map.fileName, keyNode, properties.keyPath(key),
+                        key == "group.id"
+                            ? "is set by lagwatch, which never joins a group"
+                            : "use the cluster's bootstrap_servers key instead")
+                }
+                let resolved = try resolveReference(scalar.string, environment: environment) { message in
+                    YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), message)
+                }
+                cluster.properties.append((key, resolved))
+            }
+        }
+        return cluster
+    }
+
+    private static func filter(_ map: YAMLMapping, defaultExclude: [String]) throws -> NameFilter {
+        let include = try map.strings("include") ?? []
+        let exclude = try map.strings("exclude") ?? defaultExclude
+        do {
+            return try NameFilter(include: include, exclude: exclude)
+        } catch let error as NameFilter.InvalidPattern {
+            let key = include.contains(error.pattern) ? "include" : "exclude"
+            throw map.error(at: key, error.description)
+        }
+    }
+
+    /// Replaces a whole value of the form `${env:NAME}` or `${file:PATH}`; other values pass unchanged.
+    /// Errors never include the secret itself.
+    static func resolveReference(
+        _ value: String,
+        environment: [String: String],
+        error: (String) -> ConfigurationError
+    ) throws -> String {
+        guard value.hasPrefix("${"), value.hasSuffix("}") else { return value }
+        let inner = value.dropFirst(2).dropLast()
+        if inner.hasPrefix("env:") {
+            let name = String(inner.dropFirst(4))
+            guard let resolved = environment[name] else {
+                throw error("environment variable \(name) is not set")
+            }
+            return resolved
+        }
+        if inner.hasPrefix("file:") {
+            let path = String(inner.dropFirst(5))
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw error("cannot read file '\(path)'")
+            }
+            return contents.trimmingCharacters(in: "\n")
+        }
+        throw error("'${…}' must be ${env:NAME} or ${file:PATH}")
+    }
+
+    private static func rethrow(at map: YAMLMapping, _ key: String, _ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ConfigurationError {
+            throw map.error(at: key, error.message)
+        }
+    }
+
+    private static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return "line \(mark.line): \(problem)"
+        default:
+            return "\(error)"
+        }
+    }
+}

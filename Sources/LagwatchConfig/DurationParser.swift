@@ -1,0 +1,34 @@
+/// Parses Prometheus-style durations: one or more `<number><unit>` parts with units `ms`, `s`, `m`, `h`
+/// (`15s`, `1m30s`, `500ms`). A bare number is not accepted, so the unit is never guessed.
+public enum DurationParser {
+    /// Seconds in `text`, or `nil` when it is not a duration.
+    public static func seconds(_ text: String) -> Double? {
+        var total = 0.0
+        var rest = Substring(text.trimmingCharacters(in: " "))
+        guard !rest.isEmpty else { return nil }
+        while !rest.isEmpty {
+            let digits = rest.prefix { $0.isNumber || $0 == "." }
+            guard !digits.isEmpty, let value = Double(digits) else { return nil }
+            rest = rest.dropFirst(digits.count)
+            let unit = rest.prefix { $0.isLetter }
+            rest = rest.dropFirst(unit.count)
+            switch unit {
+            case "ms": total += value / 1000
+            case "s": total += value
+            case "m": total += value * 60
+            case "h": total += value * 3600
+            default: return nil
+            }
+        }
+        return total
+    }
+}
+
+extension String {
+    func trimmingCharacters(in set: Character) -> String {
+        var result = Substring(self)
+        while result.first == set { result = result.dropFirst() }
+        while result.last == set { result = result.dropLast() }
+        return String(result)
+    }
+}

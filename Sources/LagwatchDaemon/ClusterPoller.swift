@@ -1,0 +1,109 @@
+
+public import LagwatchConfig
+public import LagwatchKafka
+public import LagwatchModel
+public import Logging
+
+/// Polls one cluster, poll after poll: keeps the process-lifetime counters, replaces the librdkafka client
+/// every ``ClusterConfiguration/clientRecreatePolls`` polls, and logs changes of state once rather than on
+/// every poll.
+///
+/// Not thread safe: one ``PollLoop`` (or one test) calls ``poll()``.
+public final class ClusterPoller: @unchecked Sendable {
+    /// Creates a client for the cluster; called at start and whenever the client is replaced.
+    public typealias ClientFactory = @Sendable () throws -> any ClusterClient
+
+    /// The cluster polled.
+    public let cluster: ClusterConfiguration
+    private let makeClient: ClientFactory
+    private var client: (any ClusterClient)?
+    private var pollsWithClient = 0
+    private var counters = PollCounters()
+    private var lastDiscovery: GroupDiscoveryStatus?
+    private var lastFailedStages: Set<PollStage> = []
+    private let logger: Logger
+    private let now: @Sendable () -> Double
+
+    /// Creates a poller and its first client.
+    ///
+    /// - Throws: what the factory throws (a librdkafka property it rejected, for example).
+    public init(
+        cluster: ClusterConfiguration,
+        logger: Logger,
+        now: @escaping @Sendable () -> Double = WallClock.now,
+        makeClient: @escaping ClientFactory
+    ) throws {
+        self.cluster = cluster
+        self.makeClient = makeClient
+        self.now = now
+        var logger = logger
+        logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
+        self.logger = logger
+        self.client = try makeClient()
+    }
+
+    /// Runs one poll and returns its snapshot. Never throws; failures are in the snapshot.
+    public func poll() -> ClusterSnapshot {
+        replaceClientIfDue()
+        guard let client else {
+            // Only reachable when replacing the client failed; try again next poll.
+            let observation = ClusterObservation(
+                clusterName: cluster.name, metadata: nil, watermarks: [:], groups: [], discovery: .disabled,
+                stageErrors: [.metadata: "no Kafka client"], startedAt: now(), durationSeconds: 0)
+            counters.record(observation)
+            return SnapshotBuilder.build(observation, counters: counters)
+        }
+        let observation = PollCycle.observe(client: client, cluster: cluster, now: now)
+        pollsWithClient += 1
+        counters.record(observation)
+        logChanges(observation)
+        return SnapshotBuilder.build(observation, counters: counters)
+    }
+
+    private func replaceClientIfDue() {
+        guard cluster.clientRecreatePolls > 0, pollsWithClient >= cluster.clientRecreatePolls else { return }
+        // Wait for outstanding admin requests rather than destroy a client that has some.
+        guard (client?.outstandingRequests ?? 0) == 0 else { return }
+        client = nil
+        do {
+            client = try makeClient()
+            pollsWithClient = 0
+            logger.debug("Replaced the Kafka client to release its metadata cache")
+        } catch {
+            logger.error("Cannot create a Kafka client", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Logs a stage failing or recovering, and discovery changing, once per change.
+    private func logChanges(_ observation: ClusterObservation) {
+        let failed = Set(observation.stageErrors.keys)
+        for stage in PollStage.allCases {
+            if let message = observation.stageErrors[stage], !lastFailedStages.contains(stage) {
+                logger.warning("Poll stage failed", metadata: ["poll.stage": "\(stage.rawValue)", "error": "\(message)"])
+            } else if failed.contains(stage) == false, lastFailedStages.contains(stage) {
+                logger.info("Poll stage recovered", metadata: ["poll.stage": "\(stage.rawValue)"])
+            }
+        }
+        lastFailedStages = failed
+        if observation.discovery != lastDiscovery {
+            switch observation.discovery {
+            case .unsupported(let reason):
+                logger.warning(
+                    "The cluster does not let lagwatch list consumer groups; only configured groups are watched",
+                    metadata: ["poll.stage": "group_discovery", "error": "\(reason)"])
+            case .supported:
+                logger.info("Consumer group discovery works", metadata: ["poll.stage": "group_discovery"])
+            case .disabled, .failed:
+                break
+            }
+            lastDiscovery = observation.discovery
+        }
+        logger.debug(
+            "Poll completed",
+            metadata: [
+                "poll.duration_seconds": "\(observation.durationSeconds)",
+                "poll.groups": "\(observation.groups.count)",
+                "poll.partitions": "\(observation.watermarks.count)",
+            ])
+    }
+}

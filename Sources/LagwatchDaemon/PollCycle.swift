@@ -1,0 +1,135 @@
+public import LagwatchConfig
+public import LagwatchKafka
+public import LagwatchModel
+
+/// One poll of one cluster: metadata, then groups and their committed offsets, then watermarks, so that
+/// lag is never negative from timing. Each stage's failure is recorded and the next stages go on with what
+/// they have; nothing here throws.
+public enum PollCycle {
+    /// Runs one poll with `client` according to `cluster`. `now` gives wall-clock seconds since the epoch.
+    public static func observe(
+        client: any ClusterClient,
+        cluster: ClusterConfiguration,
+        now: () -> Double
+    ) -> ClusterObservation {
+        let startedAt = now()
+        var errors: [PollStage: String] = [:]
+        client.serveCallbacks()
+
+        let metadata: ClusterMetadata
+        do {
+            metadata = filtered(try client.metadata(timeoutMilliseconds: cluster.metadataTimeoutMilliseconds), cluster)
+        } catch {
+            errors[.metadata] = "\(error)"
+            return ClusterObservation(
+                clusterName: cluster.name, metadata: nil, watermarks: [:], groups: [],
+                discovery: cluster.discoverGroups ? .failed(reason: "\(error)") : .disabled, stageErrors: errors,
+                startedAt: startedAt, durationSeconds: now() - startedAt)
+        }
+
+        // Groups: the configured ones, plus those the broker lists.
+        var discovery = GroupDiscoveryStatus.disabled
+        var descriptions: [String: GroupDescription] = [:]
+        var discovered: [String] = []
+        if cluster.discoverGroups {
+            switch client.listGroups(waitMilliseconds: cluster.offsetsWaitMilliseconds) {
+            case .success(let listings):
+                discovery = .supported
+                discovered = listings.map(\.name).filter { cluster.groups.accepts($0) }
+                if cluster.describeGroups, !discovered.isEmpty {
+                    for (name, result) in client.describeGroups(discovered, waitMilliseconds: cluster.offsetsWaitMilliseconds) {
+                        if case .success(let description) = result { descriptions[name] = description }
+                    }
+                    if descriptions.count < discovered.count {
+                        errors[.groupDiscovery] =
+                            "\(discovered.count - descriptions.count) of \(discovered.count) groups could not be described"
+                    }
+                }
+            case .failure(let error) where error.code == .unsupported:
+                discovery = .unsupported(reason: error.message)
+            case .failure(let error):
+                discovery = .failed(reason: error.message)
+                errors[.groupDiscovery] = error.message
+            }
+        }
+        let requests = offsetRequests(cluster: cluster, discovered: discovered, metadata: metadata)
+        // A configured group none of whose topics exist asks about nothing: an empty partition list is not
+        // sent, since the broker could read it as "every partition".
+        var fetched = client.committedOffsets(
+            requests.filter { $0.partitions?.isEmpty != true }, maxInFlight: cluster.maxInFlightRequests,
+            waitMilliseconds: cluster.offsetsWaitMilliseconds)
+        for request in requests where request.partitions?.isEmpty == true { fetched[request.group] = .success([:]) }
+        var groups: [GroupObservation] = []
+        var failures: [String] = []
+        for request in requests {
+            let description = descriptions[request.group]
+            switch fetched[request.group] {
+            case .success(let offsets):
+                groups.append(
+                    GroupObservation(
+                        name: request.group, state: description?.state, memberCount: description?.memberCount,
+                        committed: offsets))
+            case .failure(let error):
+                failures.append(error.message)
+                groups.append(
+                    GroupObservation(
+                        name: request.group, state: description?.state, memberCount: description?.memberCount,
+                        committed: [:], fetchError: error.message))
+            case nil:
+                failures.append("no answer for group '\(request.group)'")
+                groups.append(GroupObservation(name: request.group, committed: [:], fetchError: "no answer"))
+            }
+        }
+        if let first = failures.first {
+            errors[.committedOffsets] = "\(failures.count) of \(requests.count) groups failed; first: \(first)"
+        }
+
+        // Watermarks last: fetched after the committed offsets, so high watermark ≥ committed offset.
+        var leaders: [TopicPartition: Int32] = [:]
+        for topic in metadata.topics {
+            for partition in topic.partitions where partition.leader >= 0 {
+                leaders[TopicPartition(topic.name, partition.partition)] = partition.leader
+            }
+        }
+        let marks = client.watermarks(leaders: leaders, timeoutMilliseconds: cluster.watermarksTimeoutMilliseconds)
+        if !marks.errors.isEmpty {
+            errors[.watermarks] = marks.errors.sorted().joined(separator: "; ")
+        } else if marks.watermarks.count < leaders.count || leaders.count < metadata.topics.reduce(0, { $0 + $1.partitions.count }) {
+            errors[.watermarks] = "some partitions have no leader or no watermarks"
+        }
+        return ClusterObservation(
+            clusterName: cluster.name, metadata: metadata, watermarks: marks.watermarks, groups: groups,
+            discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
+    }
+
+    /// Keeps the topics the cluster's filter accepts.
+    static func filtered(_ metadata: ClusterMetadata, _ cluster: ClusterConfiguration) -> ClusterMetadata {
+        ClusterMetadata(
+            brokers: metadata.brokers, controllerID: metadata.controllerID,
+            topics: metadata.topics.filter { cluster.topics.accepts($0.name) })
+    }
+
+    /// One request per group: configured groups with topics ask about those topics' partitions (a missing
+    /// topic asks about nothing); configured groups without topics and discovered groups ask for everything
+    /// they committed. A group both configured and discovered is asked once, as configured.
+    static func offsetRequests(
+        cluster: ClusterConfiguration,
+        discovered: [String],
+        metadata: ClusterMetadata
+    ) -> [CommittedOffsetsRequest] {
+        var partitionsByTopic: [String: [TopicPartition]] = [:]
+        for topic in metadata.topics {
+            partitionsByTopic[topic.name] = topic.partitions.map { TopicPartition(topic.name, $0.partition) }
+        }
+        var seen = Set<String>()
+        var requests: [CommittedOffsetsRequest] = []
+        for group in cluster.staticGroups where seen.insert(group.name).inserted {
+            let partitions = group.topics.map { topics in topics.flatMap { partitionsByTopic[$0] ?? [] } }
+            requests.append(CommittedOffsetsRequest(group: group.name, partitions: partitions))
+        }
+        for name in discovered.sorted() where seen.insert(name).inserted {
+            requests.append(CommittedOffsetsRequest(group: name, partitions: nil))
+        }
+        return requests
+    }
+}

@@ -1,0 +1,123 @@
+import LagwatchExposition
+public import LagwatchHTTP
+import LagwatchModel
+
+/// lagwatch's HTTP endpoints, answered from the ``SnapshotStore`` alone: no request waits for Kafka.
+///
+/// - `GET <telemetry path>`: the Prometheus text format, gzip when the client accepts it;
+/// - `GET /healthz`: 200 while the process runs;
+/// - `GET /readyz`: 200 once every cluster has completed a poll within the last three poll intervals;
+/// - `GET /`: a page linking the above.
+/// Other paths are 404; other methods than GET and HEAD are 405.
+public struct Routes: Sendable {
+    let store: SnapshotStore
+    let telemetryPath: String
+    let clusterNames: [String]
+    let pollIntervalSeconds: Double
+    let now: @Sendable () -> Double
+
+    /// Creates the routes.
+    public init(
+        store: SnapshotStore,
+        telemetryPath: String,
+        clusterNames: [String],
+        pollIntervalSeconds: Double,
+        now: @escaping @Sendable () -> Double = WallClock.now
+    ) {
+        self.store = store
+        self.telemetryPath = telemetryPath
+        self.clusterNames = clusterNames
+        self.pollIntervalSeconds = pollIntervalSeconds
+        self.now = now
+    }
+
+    /// Answers one request.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        let known = [telemetryPath, "/healthz", "/readyz", "/"]
+        guard known.contains(request.path) else {
+            return .text(404, "404 not found: \(request.path)\nSee / for the endpoints.\n")
+        }
+        guard request.method == "GET" || request.method == "HEAD" else {
+            return .text(405, "405 method \(request.method) not allowed; use GET\n", headers: [("Allow", "GET, HEAD")])
+        }
+        switch request.path {
+        case telemetryPath: return metrics(gzip: request.acceptsGzip)
+        case "/healthz": return .text(200, "ok\n")
+        case "/readyz": return readiness()
+        default: return index()
+        }
+    }
+
+    private func metrics(gzip: Bool) -> HTTPResponse {
+        let rendered = store.current
+        let age = TextRenderer.renderAge(
+            of: rendered.snapshots.map { ($0.clusterName, $0.completedAt) }, now: now())
+        var headers = [("Content-Type", TextRenderer.contentType), ("Vary", "Accept-Encoding")]
+        if gzip {
+            headers.append(("Content-Encoding", "gzip"))
+            return HTTPResponse(status: 200, headers: headers, body: Gzip.member(prefix: rendered.gzip, tail: age))
+        }
+        return HTTPResponse(status: 200, headers: headers, body: [rendered.text, ByteBuffer(age)])
+    }
+
+    /// Ready once every cluster has a snapshot no older than three poll intervals.
+    private func readiness() -> HTTPResponse {
+        let snapshots = store.current.snapshots
+        let limit = 3 * pollIntervalSeconds
+        let time = now()
+        var problems: [String] = []
+        for name in clusterNames {
+            guard let snapshot = snapshots.first(where: { $0.clusterName == name }) else {
+                problems.append("cluster \(name): no poll completed yet")
+                continue
+            }
+            let age = time - snapshot.completedAt
+            if age > limit {
+                problems.append("cluster \(name): last poll completed \(Int(age)) s ago (limit \(Int(limit)) s)")
+            }
+        }
+        return problems.isEmpty ? .text(200, "ready\n") : .text(503, problems.joined(separator: "\n") + "\n")
+    }
+
+    private func index() -> HTTPResponse {
+        let snapshots = store.current.snapshots
+        var rows = ""
+        for name in clusterNames {
+            let snapshot = snapshots.first { $0.clusterName == name }
+            let state = snapshot.map { $0.up ? "up" : "down" } ?? "not polled yet"
+            let groups = snapshot.map { String($0.groups.count) } ?? "–"
+            let topics = snapshot.map { String($0.topics.count) } ?? "–"
+            rows += "<tr><td>\(html(name))</td><td>\(state)</td><td>\(topics)</td><td>\(groups)</td></tr>\n"
+        }
+        let page = """
+            <!DOCTYPE html>
+            <html lang="en"><head><meta charset="utf-8"><title>lagwatch</title>
+            <meta name="viewport" content="width=device-width, initial-scale=1">
+            <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
+            table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style>
+            </head><body><h1>lagwatch</h1><p>Kafka consumer lag exporter.</p>
+            <ul><li><a href="\(html(telemetryPath))">\(html(telemetryPath))</a> (Prometheus metrics)</li>
+            <li><a href="/healthz">/healthz</a> (process alive)</li>
+            <li><a href="/readyz">/readyz</a> (recent poll of every cluster)</li></ul>
+            <table><tr><th>Cluster</th><th>State</th><th>Topics</th><th>Groups</th></tr>
+            \(rows)</table></body></html>
+
+            """
+        return HTTPResponse(
+            status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: [ByteBuffer(Array(page.utf8))])
+    }
+
+    private func html(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}

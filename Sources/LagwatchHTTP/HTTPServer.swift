@@ -1,0 +1,189 @@
+internal import CMicroHTTPD
+import Glibc
+
+/// An HTTP/1.1 server on libmicrohttpd: one internal epoll thread, non-blocking sockets, bounded
+/// connections and an idle timeout, so a slow or hostile client cannot hold up scrapes.
+///
+/// Owns the `MHD_Daemon`. Call ``stop()`` before releasing it; `deinit` only checks that it was called.
+public final class HTTPServer: @unchecked Sendable {
+    /// Limits that keep one client from starving the others.
+    public struct Limits: Sendable {
+        /// Connections open at once; more are refused.
+        public var maxConnections: UInt32 = 128
+        /// Seconds a connection may sit idle before it is closed.
+        public var idleTimeoutSeconds: UInt32 = 15
+        /// Creates the defaults.
+        public init() {}
+    }
+
+    /// Why the server could not start.
+    public struct StartError: Error, CustomStringConvertible, Sendable {
+        /// What went wrong, naming the address.
+        public let description: String
+    }
+
+    private var daemon: OpaquePointer?
+    private let context: Unmanaged<HandlerBox>
+    /// The port bound, useful when the configured port was 0.
+    public let port: UInt16
+
+    /// Binds `address` (`[HOST]:PORT`; empty host means all addresses) and starts serving with `handler`.
+    ///
+    /// - Throws: ``StartError`` when the address cannot be parsed or bound (for example, already in use).
+    public init(listenAddress address: String, limits: Limits = Limits(), handler: @escaping HTTPHandler) throws {
+        let (host, port) = try Self.split(address)
+        let box = Unmanaged.passRetained(HandlerBox(handler))
+        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
+        var storage = sockaddr_storage()
+        if host.isEmpty {
+            flags |= MHD_USE_DUAL_STACK.rawValue
+            var address6 = sockaddr_in6()
+            address6.sin6_family = sa_family_t(AF_INET6)
+            address6.sin6_port = port.bigEndian
+            address6.sin6_addr = in6addr_any
+            withUnsafeBytes(of: address6) { raw in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) }
+            }
+        } else {
+            guard Self.resolve(host, port: port, into: &storage) else {
+                box.release()
+                throw StartError(description: "--web.listen-address '\(address)': cannot resolve host '\(host)'")
+            }
+            if storage.ss_family == sa_family_t(AF_INET6) { flags |= MHD_USE_IPv6.rawValue }
+        }
+        let started: OpaquePointer? = withUnsafeMutablePointer(to: &storage) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                withVaList([
+                    Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), limits.maxConnections,
+                    Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), limits.idleTimeoutSeconds,
+                    Int32(MHD_OPTION.SOCK_ADDR.rawValue), OpaquePointer(socketAddress),
+                    Int32(MHD_OPTION.END.rawValue),
+                ]) { arguments in
+                    MHD_start_daemon_va(UInt32(flags), port, nil, nil, accessHandler, box.toOpaque(), arguments)
+                }
+            }
+        }
+        guard let started else {
+            box.release()
+            let reason = errno == EADDRINUSE ? "address already in use" : String(cString: strerror(errno))
+            throw StartError(description: "cannot listen on '\(address)': \(reason)")
+        }
+        daemon = started
+        context = box
+        self.port = CMicroHTTPD_bound_port(started)
+    }
+
+    /// Stops accepting, closes connections and joins the server thread. Idempotent.
+    public func stop() {
+        guard let daemon else { return }
+        MHD_stop_daemon(daemon)
+        self.daemon = nil
+        context.release()
+    }
+
+    deinit {
+        assert(daemon == nil, "HTTPServer released without stop()")
+    }
+
+    // MARK: - Address parsing
+
+    static func split(_ address: String) throws -> (host: String, port: UInt16) {
+        guard let colon = address.lastIndex(of: ":"), let port = UInt16(address[address.index(after: colon)...])
+        else {
+            throw StartError(description: "--web.listen-address '\(address)' is not [HOST]:PORT")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, port)
+    }
+
+    private static func resolve(_ host: String, port: UInt16, into storage: inout sockaddr_storage) -> Bool {
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_flags = AI_NUMERICSERV
+        var result: UnsafeMutablePointer<addrinfo>?
+        guard getaddrinfo(host, String(port), &hints, &result) == 0, let first = result else { return false }
+        defer { freeaddrinfo(result) }
+        withUnsafeMutableBytes(of: &storage) { target in
+            target.copyMemory(from: UnsafeRawBufferPointer(start: first.pointee.ai_addr, count: Int(first.pointee.ai_addrlen)))
+        }
+        return true
+    }
+}
+
+/// Holds the handler for the C callback; reached through the daemon's `cls` pointer.
+private final class HandlerBox: Sendable {
+    let handler: HTTPHandler
+    init(_ handler: @escaping HTTPHandler) { self.handler = handler }
+}
+
+/// Keeps a response's body alive until libmicrohttpd has sent it, then is released by `releaseBody`.
+private final class BodyBox {
+    let pieces: [ByteBuffer]
+    init(_ pieces: [ByteBuffer]) { self.pieces = pieces }
+}
+
+/// A marker for "first call for this request seen": its address is stored in `*con_cls`.
+nonisolated(unsafe) private var firstCallMarker: UInt8 = 0
+
+/// libmicrohttpd's access handler, called on the server thread (parameter types must match the C import).
+/// The first call of a request only marks it; the response is queued on a later call, which lets
+/// libmicrohttpd keep the connection alive (answering on the first call makes it send `Connection: close`).
+private func accessHandler(
+    _ cls: UnsafeMutableRawPointer?,
+    _ connection: OpaquePointer?,
+    _ url: UnsafePointer<CChar>?,
+    _ method: UnsafePointer<CChar>?,
+    _ version: UnsafePointer<CChar>?,
+    _ uploadData: UnsafePointer<CChar>?,
+    _ uploadDataSize: UnsafeMutablePointer<Int>?,
+    _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
+) -> MHD_Result {
+    guard let cls, let connection, let url, let method, let requestContext else { return MHD_Result.NO }
+    if requestContext.pointee == nil {
+        requestContext.pointee = withUnsafeMutablePointer(to: &firstCallMarker) { UnsafeMutableRawPointer($0) }
+        return MHD_Result.YES
+    }
+    // Discard any request body; no endpoint takes one.
+    if let uploadDataSize, uploadDataSize.pointee != 0 {
+        uploadDataSize.pointee = 0
+        return MHD_Result.YES
+    }
+    let encoding = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Accept-Encoding")
+        .map { String(cString: $0) } ?? ""
+    let request = HTTPRequest(
+        method: String(cString: method), path: String(cString: url),
+        acceptsGzip: acceptsGzip(encoding))
+    let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
+    var response = handler(request)
+    if request.method == "HEAD" { response.body = [] }
+    let body = Unmanaged.passRetained(BodyBox(response.body))
+    let vectors = response.body.map { MHD_IoVec(iov_base: UnsafeRawPointer($0.storage.baseAddress), iov_len: $0.count) }
+    let mhdResponse = vectors.withUnsafeBufferPointer { buffer in
+        MHD_create_response_from_iovec(buffer.baseAddress, UInt32(buffer.count), releaseBody, body.toOpaque())
+    }
+    guard let mhdResponse else {
+        body.release()
+        return MHD_Result.NO
+    }
+    for (name, value) in response.headers {
+        _ = MHD_add_response_header(mhdResponse, name, value)
+    }
+    let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
+    MHD_destroy_response(mhdResponse)
+    return result
+}
+
+/// Called by libmicrohttpd when a response's body is no longer needed.
+private func releaseBody(_ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    Unmanaged<BodyBox>.fromOpaque(context).release()
+}
+
+/// True when an `Accept-Encoding` value lists gzip (with any quality but 0).
+func acceptsGzip(_ header: String) -> Bool {
+    header.split(separator: ",").contains { entry in
+        let parts = entry.split(separator: ";").map { $0.filter { $0 != " " && $0 != "\t" }.lowercased() }
+        return parts.first == "gzip" && !parts.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.000" }
+    }
+}
