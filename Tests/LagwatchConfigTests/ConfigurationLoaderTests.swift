@@ -1,0 +1,154 @@
+import Foundation
+import LagwatchConfig
+import Testing
+
+private let goodFile = """
+    poll_interval: 30s
+    web:
+      listen_address: "127.0.0.1:9400"
+      telemetry_path: /kafka-metrics
+    log:
+      level: debug
+      format: json
+    clusters:
+      - name: prod
+        bootstrap_servers: [kafka-1:9092, kafka-2:9092]
+        topics:
+          include: ["^orders"]
+        groups:
+          discover: false
+          static:
+            - name: billing
+              topics: [orders]
+            - name: audit
+        librdkafka:
+          security.protocol: SASL_SSL
+          sasl.password: ${env:KAFKA_PASSWORD}
+        timeouts:
+          metadata: 2s
+          offsets: 1500ms
+        max_in_flight_requests: 8
+      - name: dr
+        bootstrap_servers: [dr-1:9092]
+    """
+
+@Suite struct ConfigurationLoaderTests {
+    @Test func parsesAFullFile() throws {
+        let config = try ConfigurationLoader.parse(goodFile, fileName: "f.yml", environment: ["KAFKA_PASSWORD": "s3cret"])
+        #expect(config.pollIntervalSeconds == 30)
+        #expect(config.listenAddress == "127.0.0.1:9400")
+        #expect(config.telemetryPath == "/kafka-metrics")
+        #expect(config.logLevel == .debug && config.logFormat == .json)
+        #expect(config.clusters.map(\.name) == ["prod", "dr"])
+        let prod = config.clusters[0]
+        #expect(prod.bootstrapServers == ["kafka-1:9092", "kafka-2:9092"])
+        #expect(prod.topics.accepts("orders.v1") && !prod.topics.accepts("clicks"))
+        #expect(!prod.discoverGroups)
+        #expect(prod.staticGroups.map(\.name) == ["billing", "audit"])
+        #expect(prod.staticGroups[0].topics == ["orders"] && prod.staticGroups[1].topics == nil)
+        #expect(prod.properties.map(\.0) == ["security.protocol", "sasl.password"])
+        #expect(prod.properties[1].1 == "s3cret")
+        #expect(prod.metadataTimeoutMilliseconds == 2000 && prod.offsetsWaitMilliseconds == 1500)
+        #expect(prod.maxInFlightRequests == 8)
+        #expect(!config.clusters[1].topics.accepts("__consumer_offsets"))
+    }
+
+    @Test(arguments: [
+        ("pol_interval: 15s\n", "f.yml:1: pol_interval: unknown key"),
+        ("poll_interval: 15\n", "f.yml:1: poll_interval: must be a duration"),
+        ("poll_interval: 0s\n", "f.yml:1: poll_interval: must be a duration"),
+        ("web:\n  listen_adress: :1\n", "f.yml:2: web.listen_adress: unknown key"),
+        ("web:\n  listen_address: nowhere\n", "f.yml:2: web.listen_address: 'nowhere' is not [HOST]:PORT"),
+        ("web:\n  telemetry_path: metrics\n", "f.yml:2: web.telemetry_path:"),
+        ("log:\n  level: loud\n", "f.yml:2: log.level: must be one of"),
+        ("clusters:\n  - name: a\n", "f.yml:2: clusters[0].bootstrap_servers: is required"),
+        ("clusters:\n  - name: a\n    bootstrap_servers: [kafka]\n", "f.yml:3: clusters[0].bootstrap_servers: 'kafka' is not HOST:PORT"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    topics:\n      include: [\"(\"]\n", "f.yml:4: clusters[0].topics.include: invalid regular expression '('"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    groups:\n      discover: maybe\n", "f.yml:4: clusters[0].groups.discover: must be true or false"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    groups:\n      static:\n        - topics: [a]\n", "f.yml:5: clusters[0].groups.static[0].name: is required"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      sasl.password: ${env:NOPE}\n", "f.yml:4: clusters[0].librdkafka.sasl.password: environment variable NOPE is not set"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      group.id: x\n", "f.yml:4: clusters[0].librdkafka.group.id: is set by lagwatch"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n  - name: default\n    bootstrap_servers: [k:2]\n", "f.yml:3: clusters[1].name: a second cluster named 'default'"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    max_in_flight_requests: 0\n", "f.yml:3: clusters[0].max_in_flight_requests: must be a whole number from 1"),
+        ("clusters: [\n", "f.yml: not valid YAML: line"),
+        ("- a\n- b\n", "f.yml:1: the document: must be a mapping"),
+    ])
+    func badFilesNameTheLineAndKey(text: String, expected: String) {
+        #expect {
+            _ = try ConfigurationLoader.parse(text, fileName: "f.yml", environment: [:])
+        } throws: { error in
+            "\(error)".hasPrefix(expected)
+        }
+    }
+
+    @Test func secretsNeverAppearInErrors() {
+        let text = "clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      sasl.password: ${nonsense:hunter2}\n"
+        #expect {
+            _ = try ConfigurationLoader.parse(text, fileName: "f.yml", environment: [:])
+        } throws: { error in
+            !"\(error)".contains("hunter2") && "\(error)".contains("sasl.password")
+        }
+    }
+
+    @Test func flagsDefineAClusterAndOverrideTheFile() throws {
+        var flags = CommandLineSettings()
+        flags.kafkaServers = ["k1:9092", "k2:9092"]
+        flags.groups = ["billing:orders,payments", "audit"]
+        flags.pollInterval = "1m30s"
+        flags.listenAddress = ":0"
+        let config = try ConfigurationLoader.load(flags, environment: [:])
+        #expect(config.clusters.count == 1)
+        #expect(config.clusters[0].name == "default")
+        #expect(config.clusters[0].staticGroups.map(\.name) == ["billing", "audit"])
+        #expect(config.clusters[0].staticGroups[0].topics == ["orders", "payments"])
+        #expect(config.pollIntervalSeconds == 90)
+        #expect(config.listenAddress == ":0")
+    }
+
+    @Test(arguments: [
+        (["--kafka.server": "nohost"], "--kafka.server: 'nohost' is not HOST:PORT"),
+        (["--kafka.server": "k:1", "--group": ":t"], "--group: ':t' has no group name"),
+        (["--kafka.server": "k:1", "--group": "g:a,,b"], "--group: 'g:a,,b' has an empty topic name"),
+        (["--group": "g"], "--group: needs a cluster"),
+        (["--poll.interval": "fast"], "--poll.interval: must be a duration"),
+        (["--log.level": "verbose"], "--log.level: must be one of"),
+        (["--log.format": "xml"], "--log.format: must be one of"),
+        (["--web.listen-address": "9308"], "--web.listen-address: '9308' is not [HOST]:PORT"),
+        (["--web.telemetry-path": "/healthz"], "--web.telemetry-path:"),
+        (["--config.file": "/nonexistent/lagwatch.yml"], "--config.file: cannot read '/nonexistent/lagwatch.yml'"),
+    ])
+    func badFlagsAreNamed(flags: [String: String], expected: String) {
+        var settings = CommandLineSettings()
+        settings.kafkaServers = flags["--kafka.server"].map { [$0] } ?? []
+        settings.groups = flags["--group"].map { [$0] } ?? []
+        settings.pollInterval = flags["--poll.interval"]
+        settings.logLevel = flags["--log.level"]
+        settings.logFormat = flags["--log.format"]
+        settings.listenAddress = flags["--web.listen-address"]
+        settings.telemetryPath = flags["--web.telemetry-path"]
+        settings.configFile = flags["--config.file"]
+        #expect {
+            _ = try ConfigurationLoader.load(settings, environment: [:])
+        } throws: { error in
+            "\(error)".hasPrefix(expected)
+        }
+    }
+
+    @Test func durations() {
+        #expect(DurationParser.seconds("15s") == 15)
+        #expect(DurationParser.seconds("500ms") == 0.5)
+        #expect(DurationParser.seconds("1h30m") == 5400)
+        #expect(DurationParser.seconds("15") == nil)
+        #expect(DurationParser.seconds("s") == nil)
+        #expect(DurationParser.seconds("") == nil)
+    }
+
+    @Test func fileSecretsAreRead() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("lagwatch-secret-\(getpid())").path
+        try "from-file\n".write(toFile: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let text = "clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      sasl.password: ${file:\(path)}\n"
+        let config = try ConfigurationLoader.parse(text, fileName: "f.yml", environment: [:])
+        #expect(config.clusters[0].properties[0].1 == "from-file")
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import LagwatchExposition
+import LagwatchModel
+import LagwatchTestSupport
+import Testing
+
+private func smallCluster(name: String = "prod", group: String = "billing") -> ClusterSnapshot {
+    var counters = PollCounters()
+    counters.polls = 5
+    counters.errors = [.watermarks: 2]
+    counters.lastSuccessAt = 1_700_000_000
+    let p0 = PartitionMetadata(partition: 0, leader: 1, replicas: [1, 2], inSyncReplicas: [1, 2])
+    let p1 = PartitionMetadata(partition: 1, leader: 2, replicas: [1, 2], inSyncReplicas: [2])
+    return ClusterSnapshot(
+        clusterName: name, up: true, brokers: [Broker(id: 1, host: "kafka-1", port: 9092)], controllerID: 1,
+        topics: [
+            TopicState(
+                name: "orders",
+                partitions: [
+                    PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10)),
+                    PartitionState(metadata: p1, watermarks: nil),
+                ])
+        ],
+        groups: [
+            GroupLag(
+                name: group, state: "Stable", memberCount: 2,
+                topics: [
+                    GroupTopicLag(
+                        topic: "orders",
+                        partitions: [
+                            PartitionLag(partition: 0, committed: 7, lag: 3, behindLogStart: false),
+                            PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false),
+                        ])
+                ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
+        ],
+        discovery: .supported, stageErrors: [.watermarks: "broker 2 down"], partitionsWithoutWatermarks: 1,
+        pollStartedAt: 1_700_000_100, pollDurationSeconds: 0.25, counters: counters)
+}
+
+private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
+
+@Suite struct TextRendererTests {
+    @Test func rendersTheHandWrittenFixture() throws {
+        let url = try #require(Bundle.module.url(forResource: "small-cluster", withExtension: "prom", subdirectory: "Fixtures"))
+        let expected = try String(contentsOf: url, encoding: .utf8)
+        let rendered = String(decoding: TextRenderer.render([smallCluster()], info: info), as: UTF8.self)
+        #expect(rendered == expected)
+    }
+
+    @Test func labelValuesAreEscaped() throws {
+        let nasty = "a\"b\\c\nd"
+        let text = String(decoding: TextRenderer.render([smallCluster(name: nasty, group: nasty)], info: info), as: UTF8.self)
+        #expect(text.contains(#"kafka_brokers{cluster_name="a\"b\\c\nd"} 1"#))
+        let parsed = try Exposition(text)
+        #expect(parsed.value("kafka_consumergroup_lag", ["consumergroup": nasty, "cluster_name": nasty]) == 3)
+        // No raw newline inside any sample line: every line parses as a sample or a comment.
+        #expect(parsed.samples.count == text.split(separator: "\n").filter { !$0.hasPrefix("#") }.count)
+    }
+
+    @Test func everyFamilyHasHelpAndTypeAndFamiliesAreNotRepeated() throws {
+        let text = String(
+            decoding: TextRenderer.render([smallCluster(name: "a"), smallCluster(name: "b")], info: info), as: UTF8.self)
+        let parsed = try Exposition(text)  // throws on a second TYPE line for a family
+        for family in MetricCatalog.all where family != MetricCatalog.snapshotAge {
+            #expect(parsed.types[family.name] == family.type.rawValue, "\(family.name)")
+            #expect(parsed.helps[family.name]?.isEmpty == false, "\(family.name)")
+        }
+        #expect(parsed.samples("kafka_brokers").count == 2)
+        for sample in parsed.samples { #expect(parsed.types[sample.name] != nil, "\(sample.name) has no TYPE") }
+    }
+
+    @Test func theTwoSumFamiliesAreUntypedForPromtool() {
+        // promtool 2.42 rejects a gauge named *_sum ("non-histogram and non-summary metrics should not have
+        // _sum suffix"); kafka_exporter's names are kept and typed untyped.
+        #expect(MetricCatalog.groupLagSum.name == "kafka_consumergroup_lag_sum")
+        #expect(MetricCatalog.groupLagSum.type == .untyped)
+        #expect(MetricCatalog.groupCurrentOffsetSum.name == "kafka_consumergroup_current_offset_sum")
+        #expect(MetricCatalog.groupCurrentOffsetSum.type == .untyped)
+        for family in MetricCatalog.all where family.name.hasSuffix("_sum") { #expect(family.type == .untyped) }
+    }
+
+    @Test func kafkaExporterNamesAreKept() {
+        let names = Set(MetricCatalog.all.map(\.name))
+        for name in [
+            "kafka_brokers", "kafka_broker_info", "kafka_topic_partitions", "kafka_topic_partition_current_offset",
+            "kafka_topic_partition_oldest_offset", "kafka_topic_partition_leader", "kafka_topic_partition_replicas",
+            "kafka_topic_partition_in_sync_replica", "kafka_topic_partition_leader_is_preferred",
+            "kafka_topic_partition_under_replicated_partition", "kafka_consumergroup_current_offset",
+            "kafka_consumergroup_current_offset_sum", "kafka_consumergroup_lag", "kafka_consumergroup_lag_sum",
+            "kafka_consumergroup_members",
+        ] {
+            #expect(names.contains(name), "\(name)")
+        }
+        #expect(Set(MetricCatalog.all.map(\.name)).count == MetricCatalog.all.count)
+        for family in MetricCatalog.all {
+            if family.type == .counter { #expect(family.name.hasSuffix("_total")) } else { #expect(!family.name.hasSuffix("_total")) }
+        }
+    }
+
+    @Test func aDownClusterShowsOnlyItsSelfMetrics() throws {
+        var down = smallCluster()
+        down.up = false
+        down.brokers = []
+        down.topics = []
+        down.groups = []
+        down.controllerID = nil
+        let parsed = try Exposition(String(decoding: TextRenderer.render([down], info: info), as: UTF8.self))
+        #expect(parsed.value("lagwatch_up", ["cluster_name": "prod"]) == 0)
+        #expect(parsed.samples("kafka_brokers").isEmpty)
+        #expect(parsed.samples("kafka_consumergroup_lag").isEmpty)
+        #expect(parsed.samples("lagwatch_partitions_without_watermarks").isEmpty)
+    }
+
+    @Test func snapshotAgeIsRenderedAtScrapeTime() throws {
+        let text = String(decoding: TextRenderer.renderAge(of: [("prod", 100), ("dr", 90.5)], now: 112), as: UTF8.self)
+        let parsed = try Exposition(text)
+        #expect(parsed.value("lagwatch_snapshot_age_seconds", ["cluster_name": "prod"]) == 12)
+        #expect(parsed.value("lagwatch_snapshot_age_seconds", ["cluster_name": "dr"]) == 21.5)
+        #expect(parsed.types["lagwatch_snapshot_age_seconds"] == "gauge")
+    }
+}
