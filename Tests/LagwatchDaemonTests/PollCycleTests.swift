@@ -1,0 +1,114 @@
+import LagwatchConfig
+import Synchronization
+import LagwatchDaemon
+import LagwatchKafka
+import LagwatchModel
+import LagwatchTestSupport
+import Testing
+
+/// Discovery and request planning, driven by a fake client (librdkafka's mock cannot list groups).
+@Suite struct PollCycleTests {
+    private func cluster(_ configure: (inout ClusterConfiguration) -> Void = { _ in }) -> ClusterConfiguration {
+        var cluster = ClusterConfiguration(name: "c", bootstrapServers: ["fake:9092"])
+        configure(&cluster)
+        return cluster
+    }
+
+    @Test func discoveredGroupsAreDescribedAndTheirOffsetsFetched() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 2]))
+        fake.listing = .success([
+            GroupListing(name: "billing", state: "Stable", isSimple: false),
+            GroupListing(name: "idle", state: "Empty", isSimple: false),
+        ])
+        fake.descriptions = [
+            "billing": GroupDescription(name: "billing", state: "Stable", memberCount: 2, assigned: []),
+            "idle": GroupDescription(name: "idle", state: "Empty", memberCount: 0, assigned: []),
+        ]
+        fake.committed = ["billing": [TopicPartition("orders", 0): 5], "idle": [TopicPartition("orders", 1): 1]]
+        fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 9), TopicPartition("orders", 1): Watermarks(low: 0, high: 4)]
+        let observation = PollCycle.observe(client: fake, cluster: cluster(), now: { 0 })
+        #expect(observation.discovery == .supported)
+        #expect(observation.stageErrors.isEmpty)
+        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        #expect(snapshot.groups.map(\.name) == ["billing", "idle"])
+        #expect(snapshot.groups[0].memberCount == 2 && snapshot.groups[0].state == "Stable")
+        #expect(snapshot.groups[0].topics[0].partitions[0].lag == 4)
+        #expect(snapshot.groups[1].memberCount == 0)
+        #expect(snapshot.groups[1].topics[0].partitions[0].lag == 3)
+        // Committed offsets come before watermarks in the same poll.
+        let calls = fake.calls.withLock { $0 }
+        #expect(calls == ["metadata", "list", "describe:billing,idle", "offsets:billing:all", "offsets:idle:all", "watermarks"])
+    }
+
+    @Test func unsupportedListingKeepsConfiguredGroupsAndIsNotAStageError() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 3]))
+        fake.listing = .failure(KafkaError(.unsupported, "Required feature not supported by broker"))
+        fake.committed = ["billing": [TopicPartition("orders", 0): 2]]
+        fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 2), TopicPartition("orders", 1): Watermarks(low: 0, high: 2), TopicPartition("orders", 2): Watermarks(low: 0, high: 2)]
+        let observation = PollCycle.observe(
+            client: fake, cluster: cluster { $0.staticGroups = [StaticGroup(name: "billing", topics: ["orders", "missing"])] }, now: { 0 })
+        guard case .unsupported = observation.discovery else {
+            Issue.record("discovery should be unsupported, is \(observation.discovery)")
+            return
+        }
+        #expect(observation.stageErrors.isEmpty)
+        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        #expect(snapshot.groups.map(\.name) == ["billing"])
+        #expect(snapshot.groups[0].partitionsWithoutCommit == 2)
+        #expect(fake.calls.withLock { $0 }.contains("offsets:billing:3"))
+    }
+
+    @Test func aFailedListingIsAStageErrorAndConfiguredGroupsStillReport() {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        fake.listing = .failure(KafkaError(.timeout, "list groups: no answer within 5000 ms"))
+        fake.committed = ["g": [TopicPartition("t", 0): 1]]
+        fake.watermarks = [TopicPartition("t", 0): Watermarks(low: 0, high: 1)]
+        let observation = PollCycle.observe(
+            client: fake, cluster: cluster { $0.staticGroups = [StaticGroup(name: "g", topics: nil)] }, now: { 0 })
+        #expect(observation.stageErrors[.groupDiscovery] != nil)
+        #expect(observation.groups.map(\.name) == ["g"])
+    }
+
+    @Test func theGroupFilterAppliesToDiscoveredGroupsOnly() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        fake.listing = .success([GroupListing(name: "keep", state: "Stable", isSimple: false), GroupListing(name: "console-consumer-1", state: "Empty", isSimple: false)])
+        fake.committed = ["keep": [:], "console-consumer-1": [:], "pinned-console-x": [:]]
+        let observation = PollCycle.observe(
+            client: fake,
+            cluster: cluster {
+                $0.groups = try! NameFilter(include: [], exclude: ["console"])
+                $0.describeGroups = false
+                $0.staticGroups = [StaticGroup(name: "pinned-console-x", topics: nil)]
+            }, now: { 0 })
+        #expect(observation.groups.map(\.name).sorted() == ["keep", "pinned-console-x"])
+    }
+
+    @Test func aGroupWhoseFetchFailsIsReportedWithoutSeries() {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        fake.watermarks = [TopicPartition("t", 0): Watermarks(low: 0, high: 1)]
+        let observation = PollCycle.observe(
+            client: fake, cluster: cluster { $0.discoverGroups = false; $0.staticGroups = [StaticGroup(name: "slow", topics: ["t"])] },
+            now: { 0 })
+        #expect(observation.stageErrors[.committedOffsets]?.contains("1 of 1 groups failed") == true)
+        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        #expect(snapshot.groups[0].fetchError != nil && snapshot.groups[0].topics.isEmpty)
+    }
+
+    @Test func aConfiguredGroupWhoseTopicsAreAllMissingAsksNothing() {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        fake.watermarks = [TopicPartition("t", 0): Watermarks(low: 0, high: 1)]
+        let observation = PollCycle.observe(
+            client: fake, cluster: cluster { $0.discoverGroups = false; $0.staticGroups = [StaticGroup(name: "g", topics: ["gone"])] },
+            now: { 0 })
+        #expect(!fake.calls.withLock { $0 }.contains { $0.hasPrefix("offsets:") })
+        #expect(observation.groups.first?.fetchError == nil)
+    }
+
+    @Test func topicFilterDropsTopicsBeforeAnyOtherRequest() {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["__consumer_offsets": 50, "orders": 1]))
+        fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 1)]
+        let observation = PollCycle.observe(client: fake, cluster: cluster { $0.discoverGroups = false }, now: { 0 })
+        #expect(observation.metadata?.topics.map(\.name) == ["orders"])
+        #expect(observation.stageErrors.isEmpty)
+    }
+}

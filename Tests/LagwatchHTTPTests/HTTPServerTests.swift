@@ -1,0 +1,79 @@
+import LagwatchHTTP
+import LagwatchTestSupport
+import Testing
+
+@Suite struct HTTPServerTests {
+    @Test func servesHandlerResponsesOverARealSocket() throws {
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { request in
+            .text(request.path == "/hello" ? 200 : 404, "\(request.method) \(request.path) gzip=\(request.acceptsGzip)")
+        }
+        defer { server.stop() }
+        #expect(server.port > 0)
+        let ok = try TestHTTPClient.request(port: server.port, path: "/hello", headers: ["Accept-Encoding": "br, gzip;q=0.8"])
+        #expect(ok.status == 200)
+        #expect(ok.text == "GET /hello gzip=true")
+        #expect(ok.headers["content-type"] == "text/plain; charset=utf-8")
+        let missing = try TestHTTPClient.request(port: server.port, path: "/nope")
+        #expect(missing.status == 404)
+        let refused = try TestHTTPClient.request(port: server.port, path: "/hello", headers: ["Accept-Encoding": "gzip;q=0"])
+        #expect(refused.text.hasSuffix("gzip=false"))
+    }
+
+    @Test func headRequestsGetHeadersOnly() throws {
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "body") }
+        defer { server.stop() }
+        let head = try TestHTTPClient.request(port: server.port, method: "HEAD", path: "/")
+        #expect(head.status == 200)
+        #expect(head.body.isEmpty)
+    }
+
+    @Test func aSecondServerOnTheSamePortFailsWithAClearError() throws {
+        let first = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "") }
+        defer { first.stop() }
+        #expect {
+            _ = try HTTPServer(listenAddress: "127.0.0.1:\(first.port)") { _ in .text(200, "") }
+        } throws: { error in
+            "\(error)".contains("address already in use") && "\(error)".contains("127.0.0.1:\(first.port)")
+        }
+    }
+
+    @Test func aBadAddressIsNamed() {
+        #expect { _ = try HTTPServer(listenAddress: "localhost") { _ in .text(200, "") } } throws: {
+            "\($0)".contains("'localhost' is not [HOST]:PORT")
+        }
+    }
+
+    @Test func largeBodiesArriveWhole() throws {
+        let big = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in
+            HTTPResponse(status: 200, headers: [], body: [ByteBuffer(big.prefix(123_457)), ByteBuffer(big.dropFirst(123_457))])
+        }
+        defer { server.stop() }
+        let response = try TestHTTPClient.request(port: server.port, path: "/")
+        #expect(response.body == big)
+    }
+}
+
+@Suite struct GzipTests {
+    @Test func prefixAndTailMakeOneValidMember() throws {
+        let body = Array(String(repeating: "kafka_consumergroup_lag{topic=\"t\"} 42\n", count: 5000).utf8)
+        let tail = Array("lagwatch_snapshot_age_seconds 1.5\n".utf8)
+        let pieces = Gzip.member(prefix: Gzip.prefix(body), tail: tail)
+        let compressed = pieces.flatMap(\.bytes)
+        #expect(compressed.count < body.count / 20)
+        #expect(try TestHTTPClient.gunzip(compressed) == body + tail)
+    }
+
+    @Test func emptyPartsStillMakeAValidMember() throws {
+        #expect(try TestHTTPClient.gunzip(Gzip.member(prefix: Gzip.prefix([]), tail: []).flatMap(\.bytes)) == [])
+        #expect(try TestHTTPClient.gunzip(Gzip.compress(Array("x".utf8)).flatMap(\.bytes)) == Array("x".utf8))
+    }
+
+    @Test func gunzipAgreesWithTheSystemTool() throws {
+        let body = Array("hello from lagwatch\n".utf8)
+        let compressed = Gzip.member(prefix: Gzip.prefix(body), tail: Array("tail\n".utf8)).flatMap(\.bytes)
+        let output = try ProcessRunner.run("/bin/gzip", ["-dc"], input: compressed)
+        #expect(output.status == 0)
+        #expect(output.stdout == Array("hello from lagwatch\ntail\n".utf8))
+    }
+}
