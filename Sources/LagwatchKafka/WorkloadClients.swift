@@ -43,6 +43,36 @@ public final class MessageProducer: @unchecked Sendable {
         return queued
     }
 
+    /// Creates a topic through the Admin API (for brokers that, unlike the mock, do not take
+    /// ``MockCluster/createTopic(_:partitions:replicationFactor:)``). An existing topic is not an error.
+    public func createTopic(_ name: String, partitions: Int, timeoutMilliseconds: Int32 = 10_000) throws {
+        var errstr = [CChar](repeating: 0, count: 256)
+        guard let topic = rd_kafka_NewTopic_new(name, Int32(partitions), 1, &errstr, errstr.count) else {
+            throw KafkaError(.configuration, "create topic '\(name)': \(KafkaHandle.string(errstr))")
+        }
+        defer { rd_kafka_NewTopic_destroy(topic) }
+        let queue = rd_kafka_queue_new(handle.pointer)
+        defer { rd_kafka_queue_destroy(queue) }
+        var topics: [OpaquePointer?] = [topic]
+        rd_kafka_CreateTopics(handle.pointer, &topics, 1, nil, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds) else {
+            throw KafkaError(.timeout, "create topic '\(name)': no answer")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(rd_kafka_event_error(event), context: "create topic '\(name)'")
+        }
+        var count = 0
+        if let result = rd_kafka_event_CreateTopics_result(event),
+            let results = rd_kafka_CreateTopics_result_topics(result, &count), count > 0, let first = results[0]
+        {
+            let err = rd_kafka_topic_result_error(first)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
+                throw KafkaError(err, context: "create topic '\(name)'")
+            }
+        }
+    }
+
     /// Waits until every queued message is acknowledged.
     ///
     /// - Throws: when messages remain unacknowledged after the timeout.
