@@ -6,19 +6,33 @@ import LagwatchModel
 import LagwatchTestSupport
 import Testing
 
-/// Group discovery end to end against noida-db, a Kafka-protocol server that can list and describe groups
-/// (librdkafka's mock cannot). No group is named anywhere: every group must be found by listing.
+/// Group discovery end to end against a Kafka-protocol server that can list and describe groups
+/// (librdkafka's mock cannot): noida-db always, and a real Kafka when `LAGWATCH_TEST_BOOTSTRAP` names one.
+/// No group is named anywhere: every group must be found by listing, with the lag that was committed.
 @Suite(.serialized) struct DiscoveryTests {
-    @Test func everyGroupIsFoundAndItsLagEqualsWhatWasCommitted() throws {
+    static let realBootstrap = ProcessInfo.processInfo.environment["LAGWATCH_TEST_BOOTSTRAP"]
+
+    @Test func everyGroupOnNoidaIsFoundWithTheLagCommitted() throws {
         let binary = try #require(NoidaServer.binary(), "noida-db is missing: pip install noida-db")
         let server = try NoidaServer(binary: binary)
         defer { server.stop() }
+        try Self.checkDiscovery(bootstrap: server.bootstrap, suffix: "")
+    }
+
+    @Test(.enabled(if: realBootstrap != nil, "set LAGWATCH_TEST_BOOTSTRAP=host:port to run against a real Kafka"))
+    func everyGroupOnARealKafkaIsFoundWithTheLagCommitted() throws {
+        // Unique names, so runs against a shared cluster do not see each other's topics and groups.
+        try Self.checkDiscovery(bootstrap: Self.realBootstrap!, suffix: "-lagwatch-test-\(UInt32.random(in: 0...UInt32.max))")
+    }
+
+    static func checkDiscovery(bootstrap: String, suffix: String) throws {
         let logger = TestLogger.quiet()
-        let producer = try MessageProducer(bootstrapServers: server.bootstrap, logger: logger)
-        try producer.createTopic("orders", partitions: 2)
-        try producer.createTopic("payments", partitions: 1)
+        let producer = try MessageProducer(bootstrapServers: bootstrap, logger: logger)
+        let orders = "orders" + suffix, payments = "payments" + suffix
+        try producer.createTopic(orders, partitions: 2)
+        try producer.createTopic(payments, partitions: 1)
         var produced: [TopicPartition: Int64] = [:]
-        for (topic, counts) in [("orders", [12, 7]), ("payments", [5])] {
+        for (topic, counts) in [(orders, [12, 7]), (payments, [5])] {
             for (partition, count) in counts.enumerated() {
                 let key = TopicPartition(topic, Int32(partition))
                 produced[key] = Int64(producer.produce(to: key, count: count))
@@ -26,26 +40,31 @@ import Testing
         }
         try producer.flush()
         let commits: [String: [TopicPartition: Int64]] = [
-            "billing": [TopicPartition("orders", 0): 10, TopicPartition("orders", 1): 7],
-            "fraud": [TopicPartition("payments", 0): 1],
-            "reporting": [TopicPartition("orders", 0): 0],
+            "billing" + suffix: [TopicPartition(orders, 0): 10, TopicPartition(orders, 1): 7],
+            "fraud" + suffix: [TopicPartition(payments, 0): 1],
+            "reporting" + suffix: [TopicPartition(orders, 0): 0],
         ]
         for (group, offsets) in commits {
-            try OffsetCommitter(group: group, bootstrapServers: server.bootstrap, logger: logger).commit(offsets)
+            try OffsetCommitter(group: group, bootstrapServers: bootstrap, logger: logger).commit(offsets)
         }
 
-        let cluster = ClusterConfiguration(name: "noida", bootstrapServers: [server.bootstrap])
+        var cluster = ClusterConfiguration(name: "discovery", bootstrapServers: [bootstrap])
+        if !suffix.isEmpty {
+            let own = "\(NSRegularExpression.escapedPattern(for: suffix))$"
+            cluster.topics = try NameFilter(include: [own], exclude: [])
+            cluster.groups = try NameFilter(include: [own], exclude: [])
+        }
         let poller = try ClusterPoller(cluster: cluster, logger: logger) {
-            try KafkaClusterClient(bootstrapServers: [server.bootstrap], properties: [], logger: logger)
+            try KafkaClusterClient(bootstrapServers: [bootstrap], properties: [], logger: logger)
         }
         var snapshot = poller.poll()
-        // Topics created by producing may take a poll to show up with their partitions.
-        for _ in 0..<5 where snapshot.groups.count < 3 || snapshot.topics.count < 2 {
+        // Topics just created may take a poll or two to show up with their partitions.
+        for _ in 0..<10 where snapshot.groups.count < 3 || snapshot.topics.count < 2 {
             Thread.sleep(forTimeInterval: 0.5)
             snapshot = poller.poll()
         }
         #expect(snapshot.discovery == .supported)
-        #expect(snapshot.groups.map(\.name) == ["billing", "fraud", "reporting"])
+        #expect(snapshot.groups.map(\.name) == commits.keys.sorted())
         for group in snapshot.groups {
             let expected = try #require(commits[group.name])
             #expect(group.fetchError == nil)
