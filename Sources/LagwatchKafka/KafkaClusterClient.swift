@@ -97,4 +97,13 @@ public final class KafkaClusterClient: ClusterClient {
     public func serveCallbacks() {
         handle.serveCallbacks()
     }
+
+    /// Requests this client has sent to brokers, from librdkafka's statistics (`tx`); `nil` unless
+    /// `statistics.interval.ms` is set. Updated when callbacks are served, at most once per interval.
+    public var requestsSent: Int? {
+        guard let text = handle.latestStatistics,
+            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
+        else { return nil }
+        return (object["tx"] as? NSNumber)?.intValue
+    }
 }

@@ -43,6 +43,7 @@ public final class KafkaHandle: @unchecked Sendable {
         rd_kafka_conf_set_opaque(conf, context.toOpaque())
         rd_kafka_conf_set_log_cb(conf, kafkaLogCallback)
         rd_kafka_conf_set_error_cb(conf, kafkaErrorCallback)
+        rd_kafka_conf_set_stats_cb(conf, kafkaStatsCallback)
         let type = role == .consumer ? RD_KAFKA_CONSUMER : RD_KAFKA_PRODUCER
         // rd_kafka_new takes ownership of conf only when it succeeds; on failure the caller frees it.
         guard let handle = rd_kafka_new(type, conf, &errstr, errstr.count) else {
@@ -61,8 +62,11 @@ public final class KafkaHandle: @unchecked Sendable {
         context.release()
     }
 
-    /// Serves queued callbacks (error_cb); call it on a timer, since librdkafka only calls `error_cb` when
-    /// the handle is polled.
+    /// The latest statistics JSON librdkafka emitted, when `statistics.interval.ms` is set; `nil` otherwise.
+    public var latestStatistics: String? { context.takeUnretainedValue().statistics.withLock { $0 } }
+
+    /// Serves queued callbacks (error_cb, stats_cb); call it on a timer, since librdkafka only calls them
+    /// when the handle is polled.
     public func serveCallbacks() {
         rd_kafka_poll(pointer, 0)
     }
@@ -153,7 +157,18 @@ public final class KafkaHandle: @unchecked Sendable {
 /// What librdkafka's callbacks need; reached through the conf opaque. Immutable, so any thread may read it.
 private final class CallbackContext: Sendable {
     let logger: Logger
+    let statistics = Mutex<String?>(nil)
     init(logger: Logger) { self.logger = logger }
+}
+
+/// Called from `rd_kafka_poll` with librdkafka's statistics JSON; returning 0 lets librdkafka free it.
+private func kafkaStatsCallback(
+    _ rk: OpaquePointer?, _ json: UnsafeMutablePointer<CChar>?, _ length: Int, _ opaque: UnsafeMutableRawPointer?
+) -> Int32 {
+    guard let opaque, let json else { return 0 }
+    let text = String(decoding: UnsafeRawBufferPointer(start: json, count: length), as: UTF8.self)
+    Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue().statistics.withLock { $0 = text }
+    return 0
 }
 
 /// Called by librdkafka's internal threads for each log line (parameter types must match the C import).

@@ -1,9 +1,236 @@
 import ArgumentParser
+import Foundation
+import LagwatchConfig
+import LagwatchDaemon
+import LagwatchKafka
+import LagwatchModel
+import Logging
+import Synchronization
 
+/// `lagwatch bench`: builds a mock cluster of a given size, then measures
+/// 1. in this process: poll wall time and Kafka requests per poll (librdkafka's own `tx` counter);
+/// 2. in a child `lagwatch run` process polling the same cluster: `/metrics` size (plain and gzip), scrape
+///    latency over a real socket, and the child's peak RSS (VmHWM), so the mock cluster's memory is not counted.
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmark polls and scrapes on a mock cluster.")
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmark polls and scrapes on a mock cluster and print the figures.")
+
+    @Option(help: "Mock brokers.") var brokers = 3
+    @Option(help: "Topics.") var topics = 500
+    @Option(help: "Partitions per topic.") var partitions = 20
+    @Option(help: "Consumer groups, each reading two topics.") var groups = 1000
+    @Option(help: "Messages produced per partition.") var messages = 3
+    @Option(help: "Polls measured in process.") var polls = 5
+    @Option(help: "Scrapes measured per encoding.") var scrapes = 300
+    @Option(help: "Committed-offset requests in flight at once.") var maxInFlight = 64
 
     func run() throws {
-        throw ValidationError("not built yet")
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let mock = try MockCluster(brokers: brokers, logger: logger)
+        let topicNames = (0..<topics).map { String(format: "topic-%04d", $0) }
+        var clock = Stopwatch()
+        // Replication factor 1: librdkafka 2.0.2's mock stalled in rd_kafka_mock_topic_create after about
+        // 250 topics of 20 partitions with 3 replicas (seen here); the mock ignores replication anyway.
+        for name in topicNames {
+            try mock.createTopic(name, partitions: partitions, replicationFactor: 1)
+        }
+        let producer = try MessageProducer(bootstrapServers: mock.bootstrapServers, logger: logger)
+        for name in topicNames {
+            for partition in 0..<Int32(partitions) {
+                producer.produce(to: TopicPartition(name, partition), count: messages)
+            }
+        }
+        try producer.flush(timeoutMilliseconds: 120_000)
+        say("setup: \(brokers) brokers, \(topics) topics × \(partitions) partitions = \(topics * partitions) partitions, "
+            + "\(messages) messages each, in \(clock.lap()) s")
+        try commitGroups(mock: mock, topicNames: topicNames, logger: logger)
+        say("setup: \(groups) groups committed on 2 topics each (\(groups * 2 * partitions) group partitions) in \(clock.lap()) s")
+
+        var cluster = ClusterConfiguration(name: "bench", bootstrapServers: [mock.bootstrapServers])
+        cluster.discoverGroups = false
+        cluster.maxInFlightRequests = maxInFlight
+        cluster.offsetsWaitMilliseconds = 30_000
+        cluster.staticGroups = (0..<groups).map { index in
+            StaticGroup(name: groupName(index), topics: [topicNames[index % topics], topicNames[(index + 1) % topics]])
+        }
+        try measurePolls(cluster: cluster, logger: logger)
+        try measureServing(cluster: cluster)
     }
+
+    func groupName(_ index: Int) -> String { String(format: "group-%04d", index) }
+
+    /// Commits `produced - (index % 7)` on every partition of each group's two topics, from 8 threads.
+    func commitGroups(mock: MockCluster, topicNames: [String], logger: Logger) throws {
+        let failures = Mutex(0)
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for index in stride(from: worker, to: groups, by: 8) {
+                var offsets: [TopicPartition: Int64] = [:]
+                for topic in [topicNames[index % topics], topicNames[(index + 1) % topics]] {
+                    for partition in 0..<Int32(partitions) {
+                        offsets[TopicPartition(topic, partition)] = Int64(max(0, messages - index % 7))
+                    }
+                }
+                do {
+                    try OffsetCommitter(group: groupName(index), bootstrapServers: mock.bootstrapServers, logger: logger)
+                        .commit(offsets)
+                } catch {
+                    failures.withLock { $0 += 1 }
+                }
+            }
+        }
+        let failed = failures.withLock { $0 }
+        if failed > 0 { throw ValidationError("\(failed) groups could not commit") }
+    }
+
+    func measurePolls(cluster: ClusterConfiguration, logger: Logger) throws {
+        let client = try KafkaClusterClient(
+            bootstrapServers: cluster.bootstrapServers, properties: [("statistics.interval.ms", "100")], logger: logger)
+        let poller = try ClusterPoller(cluster: cluster, logger: logger) { client }
+        var durations: [Double] = []
+        var requests: [Int] = []
+        var series = 0
+        for index in 0...polls {
+            Thread.sleep(forTimeInterval: 0.3)
+            client.serveCallbacks()
+            let before = client.requestsSent
+            var clock = Stopwatch()
+            let snapshot = poller.poll()
+            let elapsed = clock.lap()
+            Thread.sleep(forTimeInterval: 0.3)
+            client.serveCallbacks()
+            if !snapshot.stageErrors.isEmpty { say("poll \(index): errors \(snapshot.stageErrors)") }
+            // The first poll also looks up every group's coordinator; it is reported but not averaged.
+            if index == 0 {
+                say("poll (first, cold): \(format(elapsed)) s, \((client.requestsSent ?? 0) - (before ?? 0)) Kafka requests")
+                continue
+            }
+            durations.append(elapsed)
+            if let before, let after = client.requestsSent { requests.append(after - before) }
+            series = snapshot.groups.reduce(0) { $0 + $1.topics.reduce(0) { $0 + $1.partitions.count } }
+        }
+        durations.sort()
+        say("poll (warm, \(durations.count) polls): median \(format(durations[durations.count / 2])) s, "
+            + "max \(format(durations.last!)) s; Kafka requests per poll: \(requests.map(String.init).joined(separator: ", ")); "
+            + "group partitions with lag: \(series)")
+    }
+
+    func measureServing(cluster: ClusterConfiguration) throws {
+        let directory = NSTemporaryDirectory() + "lagwatch-bench-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let port = 19_000 + Int(getpid() % 1000)
+        var yaml = "poll_interval: 10s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
+        yaml += "    bootstrap_servers: [\"\(cluster.bootstrapServers[0])\"]\n    max_in_flight_requests: \(maxInFlight)\n"
+        yaml += "    timeouts:\n      offsets: 30s\n    groups:\n      discover: false\n      static:\n"
+        for group in cluster.staticGroups {
+            yaml += "        - name: \(group.name)\n          topics: [\(group.topics!.joined(separator: ", "))]\n"
+        }
+        let configPath = directory + "/bench.yml"
+        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        child.arguments = ["run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"]
+        try child.run()
+        defer {
+            child.terminate()
+            child.waitUntilExit()
+        }
+        // Wait for two completed polls, so the body is the full one.
+        var plain = [UInt8]()
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.5)
+            guard let body = try? BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: false) else { continue }
+            let text = String(decoding: body, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
+                let value = Double(line.split(separator: " ").last ?? ""), value >= 2
+            {
+                plain = body
+                break
+            }
+        }
+        guard !plain.isEmpty else { throw ValidationError("the child lagwatch did not complete two polls in 120 s") }
+        let lines = String(decoding: plain, as: UTF8.self).split(separator: "\n")
+        let seriesCount = lines.filter { !$0.hasPrefix("#") }.count
+        let pollLine = lines.first { $0.hasPrefix("lagwatch_poll_duration_seconds{") } ?? ""
+        let zipped = try BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: true)
+        say("/metrics: \(seriesCount) series, \(plain.count) bytes plain, \(zipped.count) bytes gzip; child \(pollLine)")
+        for gzip in [false, true] {
+            var latencies: [Double] = []
+            for _ in 0..<scrapes {
+                var clock = Stopwatch()
+                _ = try BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: gzip)
+                latencies.append(clock.lap() * 1000)
+            }
+            latencies.sort()
+            say("scrape \(gzip ? "gzip " : "plain") (\(scrapes) sequential, new connection each): "
+                + "p50 \(format(latencies[scrapes / 2])) ms, p99 \(format(latencies[scrapes * 99 / 100])) ms, "
+                + "max \(format(latencies.last!)) ms")
+        }
+        let status = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
+        let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
+        say("child lagwatch memory: peak \(peak.dropFirst(6).trimmingCharacters(in: .whitespaces)), "
+            + "now \(current.dropFirst(6).trimmingCharacters(in: .whitespaces))")
+        if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            say("wrk, 8 keep-alive connections for 10 s, gzip:")
+            let load = Process()
+            load.executableURL = URL(fileURLWithPath: wrk)
+            load.arguments = ["-t2", "-c8", "-d10s", "--latency", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:\(port)/metrics"]
+            try load.run()
+            load.waitUntilExit()
+        } else {
+            say("wrk not installed (apt-get install wrk) — skipping the load test")
+        }
+    }
+
+    func format(_ value: Double) -> String { String(format: "%.3f", value) }
+}
+
+/// Elapsed wall time between laps, in seconds.
+struct Stopwatch {
+    private var start = DispatchTime.now()
+    mutating func lap() -> Double {
+        let now = DispatchTime.now()
+        defer { start = now }
+        return Double(now.uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// The smallest HTTP/1.1 GET over a loopback socket (`Connection: close`); returns the body.
+enum BenchHTTP {
+    static func get(port: UInt16, path: String, gzip: Bool) throws -> [UInt8] {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ValidationError("socket() failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw ValidationError("cannot connect to port \(port)") }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            + (gzip ? "Accept-Encoding: gzip\r\n" : "") + "\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            received.append(contentsOf: buffer[0..<count])
+        }
+        guard let end = (0..<max(0, received.count - 3)).first(where: {
+            received[$0] == 13 && received[$0 + 1] == 10 && received[$0 + 2] == 13 && received[$0 + 3] == 10
+        }) else { throw ValidationError("no HTTP response") }
+        return Array(received[(end + 4)...])
+    }
+}
+
+/// Prints a line at once (stdout may be a pipe or file, where `print` would buffer it).
+func say(_ line: String) {
+    var text = line + "\n"
+    text.withUTF8 { _ = write(STDOUT_FILENO, $0.baseAddress, $0.count) }
 }
