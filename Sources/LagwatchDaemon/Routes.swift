@@ -57,7 +57,7 @@ public struct Routes: Sendable {
             headers.append(("Content-Encoding", "gzip"))
             return HTTPResponse(status: 200, headers: headers, body: Gzip.member(prefix: rendered.gzip, tail: age))
         }
-        return HTTPResponse(status: 200, headers: headers, body: [rendered.text, ByteBuffer(age)])
+        return HTTPResponse(status: 200, headers: headers, stream: Gzip.plainStream(prefix: rendered.gzip, tail: age))
     }
 
     /// Ready once every cluster has a snapshot no older than three poll intervals.

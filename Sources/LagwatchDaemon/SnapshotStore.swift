@@ -10,12 +10,13 @@ import Synchronization
 /// poll: the rendered body is swapped in whole under a lock held only for the swap.
 public final class SnapshotStore: Sendable {
     /// What a scrape serves: the body rendered and compressed at poll time, and the snapshots it came from.
+    /// Only the deflated body is kept (about 3% of the text at 150k series); plain-text scrapes are
+    /// decompressed as they are sent, since Prometheus asks for gzip and the text would be the largest
+    /// thing in memory.
     public struct Rendered: Sendable {
         /// Latest snapshot per cluster, in configuration order (clusters not yet polled are missing).
         public let snapshots: [ClusterSnapshot]
-        /// The text body, all families but the snapshot age.
-        public let text: ByteBuffer
-        /// The same body deflated, ready to be joined with the age family.
+        /// The body, all families but the snapshot age, deflated and ready to be joined with the age family.
         public let gzip: GzipPrefix
     }
 
@@ -45,7 +46,8 @@ public final class SnapshotStore: Sendable {
     }
 
     private static func render(_ snapshots: [ClusterSnapshot], info: ExporterInfo) -> Rendered {
-        let text = TextRenderer.render(snapshots, info: info)
-        return Rendered(snapshots: snapshots, text: ByteBuffer(text), gzip: Gzip.prefix(text))
+        let builder = GzipPrefixBuilder()
+        TextRenderer.render(snapshots, info: info) { builder.append($0) }
+        return Rendered(snapshots: snapshots, gzip: builder.finish())
     }
 }

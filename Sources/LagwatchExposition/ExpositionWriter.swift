@@ -4,9 +4,34 @@
 /// requires, so no label value can end a series early or inject another.
 struct ExpositionWriter {
     private(set) var bytes: [UInt8] = []
+    /// Where full chunks go when streaming; `nil` keeps everything in ``bytes``.
+    private let sink: (([UInt8]) -> Void)?
+    private let chunkSize: Int
 
     init(reservingCapacity capacity: Int = 0) {
         bytes.reserveCapacity(capacity)
+        sink = nil
+        chunkSize = .max
+    }
+
+    /// A writer that hands ``bytes`` to `sink` whenever a line ends past `chunkSize` bytes, so a large body
+    /// is never held whole. Call ``flush()`` at the end.
+    init(chunkSize: Int, sink: @escaping ([UInt8]) -> Void) {
+        bytes.reserveCapacity(chunkSize + 4096)
+        self.sink = sink
+        self.chunkSize = chunkSize
+    }
+
+    /// Hands what is buffered to the sink, if streaming.
+    mutating func flush() {
+        guard let sink, !bytes.isEmpty else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    private mutating func lineEnded() {
+        bytes.append(0x0A)
+        if bytes.count >= chunkSize { flush() }
     }
 
     /// Writes the `# HELP` and `# TYPE` lines of a family.
@@ -25,7 +50,7 @@ struct ExpositionWriter {
         append(family.name)
         bytes.append(0x20)
         append(family.type.rawValue)
-        bytes.append(0x0A)
+        lineEnded()
     }
 
     /// Writes one sample: `name{labels} value`. `labels` is a pre-rendered, already escaped label list
@@ -33,7 +58,7 @@ struct ExpositionWriter {
     mutating func sample(_ family: MetricFamily, labels: [UInt8], extra: [UInt8] = [], value: Int64) {
         sampleStart(family, labels: labels, extra: extra)
         appendInteger(value)
-        bytes.append(0x0A)
+        lineEnded()
     }
 
     /// Writes one sample with a floating-point value.
@@ -48,7 +73,7 @@ struct ExpositionWriter {
         } else {
             append(value.description)
         }
-        bytes.append(0x0A)
+        lineEnded()
     }
 
     private mutating func sampleStart(_ family: MetricFamily, labels: [UInt8], extra: [UInt8]) {

@@ -23,16 +23,31 @@ public enum TextRenderer {
     /// Renders every family except ``MetricCatalog/snapshotAge`` for all clusters' latest snapshots.
     /// Each family appears once, with the series of every cluster under it.
     public static func render(_ snapshots: [ClusterSnapshot], info: ExporterInfo) -> [UInt8] {
-        let estimate = snapshots.reduce(4096) { total, snapshot in
-            total + snapshot.topics.reduce(0) { $0 + $1.partitions.count * 900 }
-                + snapshot.groups.reduce(0) { $0 + $1.topics.reduce(0) { $0 + $1.partitions.count * 260 } }
+        var writer = ExpositionWriter()
+        renderAll(snapshots, info: info, into: &writer)
+        return writer.bytes
+    }
+
+    /// Renders the same as ``render(_:info:)`` in chunks of about `chunkSize` bytes, each ending on a line,
+    /// handed to `sink` in order; the whole body is never held in memory (at 150k series it is about 16 MB).
+    public static func render(
+        _ snapshots: [ClusterSnapshot],
+        info: ExporterInfo,
+        chunkSize: Int = 64 * 1024,
+        into sink: ([UInt8]) -> Void
+    ) {
+        withoutActuallyEscaping(sink) { sink in
+            var writer = ExpositionWriter(chunkSize: chunkSize, sink: sink)
+            renderAll(snapshots, info: info, into: &writer)
+            writer.flush()
         }
-        var writer = ExpositionWriter(reservingCapacity: estimate)
+    }
+
+    private static func renderAll(_ snapshots: [ClusterSnapshot], info: ExporterInfo, into writer: inout ExpositionWriter) {
         let clusters = snapshots.map(RenderedCluster.init)
         renderTopics(clusters, into: &writer)
         renderGroups(clusters, into: &writer)
         renderSelf(clusters, info: info, into: &writer)
-        return writer.bytes
     }
 
     /// Renders ``MetricCatalog/snapshotAge`` at scrape time; `now` is seconds since the epoch.

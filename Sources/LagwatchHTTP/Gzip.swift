@@ -12,9 +12,9 @@ public enum Gzip {
 
     /// Deflates `bytes` at poll time.
     public static func prefix(_ bytes: [UInt8]) -> GzipPrefix {
-        let deflated = deflate(bytes, finish: false, level: 6)
-        return GzipPrefix(
-            deflated: ByteBuffer(deflated), crc: crc(bytes), length: UInt64(bytes.count))
+        let builder = GzipPrefixBuilder()
+        builder.append(bytes)
+        return builder.finish()
     }
 
     /// Joins `prefix` and a freshly deflated `tail` into the pieces of one gzip member, in order.
@@ -35,7 +35,7 @@ public enum Gzip {
         member(prefix: prefix([]), tail: bytes)
     }
 
-    private static func crc(_ bytes: [UInt8]) -> UInt32 {
+    static func crc(_ bytes: [UInt8]) -> UInt32 {
         bytes.withUnsafeBufferPointer { buffer in
             UInt32(crc32(crc32(0, nil, 0), buffer.baseAddress, uInt(buffer.count)))
         }
@@ -74,4 +74,119 @@ public struct GzipPrefix: Sendable {
     public let crc: UInt32
     /// Length of the uncompressed bytes.
     public let length: UInt64
+}
+
+/// Deflates a body that arrives in chunks, keeping only the compressed bytes: at 150k series the text is
+/// about 16 MB and its deflated form about 0.5 MB. Owns a zlib stream, freed in `deinit`.
+///
+/// Single owner: one thread appends, then calls ``finish()`` once.
+public final class GzipPrefixBuilder {
+    private let stream: UnsafeMutablePointer<z_stream>
+    private var output: [UInt8] = []
+    private var crc: uLong
+    private var length: UInt64 = 0
+    private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+
+    /// Starts a raw deflate stream at `level`.
+    public init(level: Int32 = 6) {
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = CZlib_deflateInit2(stream, level, -15, 8)
+        precondition(status == Z_OK, "deflateInit2 failed with \(status): only possible with bad parameters")
+        crc = crc32(0, nil, 0)
+    }
+
+    deinit {
+        deflateEnd(stream)
+        stream.deallocate()
+    }
+
+    /// Compresses one more chunk.
+    public func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBufferPointer { buffer in
+            crc = crc32(crc, buffer.baseAddress, uInt(buffer.count))
+        }
+        length += UInt64(bytes.count)
+        run(bytes, flush: Z_NO_FLUSH)
+    }
+
+    /// Ends on a full flush (byte aligned, no references back) and returns the prefix.
+    public func finish() -> GzipPrefix {
+        run([], flush: Z_FULL_FLUSH)
+        return GzipPrefix(deflated: ByteBuffer(output), crc: UInt32(crc), length: length)
+    }
+
+    private func run(_ input: [UInt8], flush: Int32) {
+        var input = input
+        input.withUnsafeMutableBufferPointer { inBuffer in
+            stream.pointee.next_in = inBuffer.baseAddress
+            stream.pointee.avail_in = uInt(inBuffer.count)
+            repeat {
+                let produced: Int = chunk.withUnsafeMutableBufferPointer { outBuffer in
+                    stream.pointee.next_out = outBuffer.baseAddress
+                    stream.pointee.avail_out = uInt(outBuffer.count)
+                    let result = deflate(stream, flush)
+                    precondition(result == Z_OK || result == Z_BUF_ERROR, "deflate failed: \(result)")
+                    return outBuffer.count - Int(stream.pointee.avail_out)
+                }
+                output.append(contentsOf: chunk[0..<produced])
+            } while stream.pointee.avail_out == 0
+        }
+    }
+}
+
+/// Reads a ``GzipPrefix`` back as plain text, followed by a tail, a block at a time: plain-text scrapes are
+/// served this way, so the uncompressed body is never kept in memory. Owns a zlib stream, freed in `deinit`.
+final class GzipPrefixReader: HTTPBodyStream, @unchecked Sendable {
+    private let prefix: GzipPrefix
+    private let tail: [UInt8]
+    private var tailOffset = 0
+    private var inflating = true
+    private let stream: UnsafeMutablePointer<z_stream>
+    let length: UInt64
+
+    init(_ prefix: GzipPrefix, tail: [UInt8]) {
+        self.prefix = prefix
+        self.tail = tail
+        length = prefix.length + UInt64(tail.count)
+        stream = .allocate(capacity: 1)
+        stream.initialize(to: z_stream())
+        let status = CZlib_inflateInit2(stream, -15)
+        precondition(status == Z_OK, "inflateInit2 failed with \(status)")
+        stream.pointee.next_in = UnsafeMutablePointer(mutating: prefix.deflated.storage.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        stream.pointee.avail_in = uInt(prefix.deflated.count)
+    }
+
+    deinit {
+        inflateEnd(stream)
+        stream.deallocate()
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int {
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return 0 }
+        if inflating {
+            stream.pointee.next_out = base.assumingMemoryBound(to: UInt8.self)
+            stream.pointee.avail_out = uInt(buffer.count)
+            let result = inflate(stream, Z_SYNC_FLUSH)
+            let produced = buffer.count - Int(stream.pointee.avail_out)
+            if produced > 0 { return produced }
+            // The prefix ends on a flush, not a final block: no output and no input left means it is done.
+            precondition(result == Z_OK || result == Z_BUF_ERROR || result == Z_STREAM_END, "inflate of our own data failed: \(result)")
+            inflating = false
+        }
+        let count = min(buffer.count, tail.count - tailOffset)
+        guard count > 0 else { return 0 }
+        tail.withUnsafeBytes { source in
+            buffer.baseAddress!.copyMemory(from: source.baseAddress! + tailOffset, byteCount: count)
+        }
+        tailOffset += count
+        return count
+    }
+}
+
+extension Gzip {
+    /// A plain-text body made of the text inside `prefix` and then `tail`, decompressed as it is sent.
+    public static func plainStream(prefix: GzipPrefix, tail: [UInt8]) -> any HTTPBodyStream {
+        GzipPrefixReader(prefix, tail: tail)
+    }
 }

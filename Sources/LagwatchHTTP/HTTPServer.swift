@@ -156,22 +156,50 @@ private func accessHandler(
         acceptsGzip: acceptsGzip(encoding))
     let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
     var response = handler(request)
-    if request.method == "HEAD" { response.body = [] }
-    let body = Unmanaged.passRetained(BodyBox(response.body))
-    let vectors = response.body.map { MHD_IoVec(iov_base: UnsafeRawPointer($0.storage.baseAddress), iov_len: $0.count) }
-    let mhdResponse = vectors.withUnsafeBufferPointer { buffer in
-        MHD_create_response_from_iovec(buffer.baseAddress, UInt32(buffer.count), releaseBody, body.toOpaque())
+    if request.method == "HEAD" {
+        response.body = []
+        response.stream = nil
     }
-    guard let mhdResponse else {
-        body.release()
-        return MHD_Result.NO
+    let mhdResponse: OpaquePointer?
+    if let stream = response.stream {
+        let box = Unmanaged.passRetained(StreamBox(stream))
+        mhdResponse = MHD_create_response_from_callback(stream.length, 64 * 1024, readStream, box.toOpaque(), releaseStream)
+        if mhdResponse == nil { box.release() }
+    } else {
+        let body = Unmanaged.passRetained(BodyBox(response.body))
+        let vectors = response.body.map { MHD_IoVec(iov_base: UnsafeRawPointer($0.storage.baseAddress), iov_len: $0.count) }
+        mhdResponse = vectors.withUnsafeBufferPointer { buffer in
+            MHD_create_response_from_iovec(buffer.baseAddress, UInt32(buffer.count), releaseBody, body.toOpaque())
+        }
+        if mhdResponse == nil { body.release() }
     }
+    guard let mhdResponse else { return MHD_Result.NO }
     for (name, value) in response.headers {
         _ = MHD_add_response_header(mhdResponse, name, value)
     }
     let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     MHD_destroy_response(mhdResponse)
     return result
+}
+
+/// Keeps a streamed body alive until libmicrohttpd has sent it.
+private final class StreamBox {
+    let stream: any HTTPBodyStream
+    init(_ stream: any HTTPBodyStream) { self.stream = stream }
+}
+
+/// libmicrohttpd's content reader, called on the server thread for each block of a streamed body.
+private func readStream(_ context: UnsafeMutableRawPointer?, _ position: UInt64, _ buffer: UnsafeMutablePointer<CChar>?, _ max: Int) -> Int {
+    guard let context, let buffer else { return -1 }
+    let stream = Unmanaged<StreamBox>.fromOpaque(context).takeUnretainedValue().stream
+    let count = stream.read(into: UnsafeMutableRawBufferPointer(start: buffer, count: max))
+    // MHD_CONTENT_READER_END_OF_STREAM is (ssize_t)-1.
+    return count > 0 ? count : -1
+}
+
+private func releaseStream(_ context: UnsafeMutableRawPointer?) {
+    guard let context else { return }
+    Unmanaged<StreamBox>.fromOpaque(context).release()
 }
 
 /// Called by libmicrohttpd when a response's body is no longer needed.

@@ -15,20 +15,52 @@ public struct HTTPRequest: Sendable {
     }
 }
 
-/// A response: status, headers and a body made of pieces sent one after another without copying.
+/// A body produced a block at a time while it is sent. Called on the server thread, one block per call:
+/// each call must be quick.
+public protocol HTTPBodyStream: AnyObject, Sendable {
+    /// The total length in bytes, sent as `Content-Length`.
+    var length: UInt64 { get }
+    /// Writes the next bytes into `buffer` and returns how many; 0 means the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) -> Int
+}
+
+/// A response: status, headers and a body made of pieces sent one after another without copying, or
+/// produced as it is sent.
 public struct HTTPResponse: Sendable {
     /// The status code.
     public var status: Int
     /// Header names and values; `Content-Type` belongs here.
     public var headers: [(String, String)]
-    /// The body's pieces, in order.
+    /// The body's pieces, in order (ignored when ``stream`` is set).
     public var body: [ByteBuffer]
+    /// A body produced while it is sent, instead of ``body``.
+    public var stream: (any HTTPBodyStream)?
 
     /// Creates a response.
     public init(status: Int, headers: [(String, String)], body: [ByteBuffer]) {
         self.status = status
         self.headers = headers
         self.body = body
+    }
+
+    /// Creates a response whose body is produced as it is sent.
+    public init(status: Int, headers: [(String, String)], stream: any HTTPBodyStream) {
+        self.status = status
+        self.headers = headers
+        self.body = []
+        self.stream = stream
+    }
+
+    /// The whole body as bytes, reading ``stream`` to its end if there is one (for tests and small bodies).
+    public func collectBody() -> [UInt8] {
+        guard let stream else { return body.flatMap(\.bytes) }
+        var out: [UInt8] = []
+        var block = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let count = block.withUnsafeMutableBytes { stream.read(into: $0) }
+            if count == 0 { return out }
+            out.append(contentsOf: block[0..<count])
+        }
     }
 
     /// A short plain-text response.

@@ -59,7 +59,7 @@ import Testing
         func metrics() throws -> Exposition {
             let response = routes.handle(.init(method: "GET", path: "/metrics", acceptsGzip: false))
             #expect(response.status == 200)
-            return try Exposition(String(decoding: response.body.flatMap(\.bytes), as: UTF8.self))
+            return try Exposition(String(decoding: response.collectBody(), as: UTF8.self))
         }
 
         /// True when every partition's lag and watermark is exactly what was set up.

@@ -47,6 +47,15 @@ private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
         #expect(rendered == expected)
     }
 
+    @Test func streamingInSmallChunksGivesTheSameBytesEachChunkEndingALine() {
+        let snapshots = [smallCluster(name: "a"), smallCluster(name: "b")]
+        var chunks: [[UInt8]] = []
+        TextRenderer.render(snapshots, info: info, chunkSize: 100) { chunks.append($0) }
+        #expect(chunks.count > 10)
+        #expect(chunks.allSatisfy { $0.last == UInt8(ascii: "\n") })
+        #expect(chunks.flatMap { $0 } == TextRenderer.render(snapshots, info: info))
+    }
+
     @Test func labelValuesAreEscaped() throws {
         let nasty = "a\"b\\c\nd"
         let text = String(decoding: TextRenderer.render([smallCluster(name: nasty, group: nasty)], info: info), as: UTF8.self)

@@ -69,6 +69,31 @@ import Testing
         #expect(try TestHTTPClient.gunzip(Gzip.compress(Array("x".utf8)).flatMap(\.bytes)) == Array("x".utf8))
     }
 
+    @Test func aPrefixBuiltInChunksReadsBackAsPlainTextWithItsTail() throws {
+        let text = Array(String(repeating: "lagwatch_up{cluster_name=\"a\"} 1\n", count: 40_000).utf8)
+        let builder = GzipPrefixBuilder()
+        for start in stride(from: 0, to: text.count, by: 7_777) { builder.append(Array(text[start..<min(text.count, start + 7_777)])) }
+        let prefix = builder.finish()
+        #expect(prefix.length == UInt64(text.count))
+        let tail = Array("tail 1\n".utf8)
+        let response = HTTPResponse(status: 200, headers: [], stream: Gzip.plainStream(prefix: prefix, tail: tail))
+        #expect(response.stream?.length == UInt64(text.count + tail.count))
+        #expect(response.collectBody() == text + tail)
+        #expect(try TestHTTPClient.gunzip(Gzip.member(prefix: prefix, tail: tail).flatMap(\.bytes)) == text + tail)
+    }
+
+    @Test func aStreamedBodyArrivesWholeOverTheSocket() throws {
+        let text = Array(String(repeating: "0123456789abcdef\n", count: 50_000).utf8)
+        let prefix = Gzip.prefix(text)
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in
+            HTTPResponse(status: 200, headers: [], stream: Gzip.plainStream(prefix: prefix, tail: Array("end\n".utf8)))
+        }
+        defer { server.stop() }
+        let response = try TestHTTPClient.request(port: server.port, path: "/")
+        #expect(response.headers["content-length"] == "\(text.count + 4)")
+        #expect(response.body == text + Array("end\n".utf8))
+    }
+
     @Test func gunzipAgreesWithTheSystemTool() throws {
         let body = Array("hello from lagwatch\n".utf8)
         let compressed = Gzip.member(prefix: Gzip.prefix(body), tail: Array("tail\n".utf8)).flatMap(\.bytes)
