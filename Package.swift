@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),
 
         // MARK: - The steps of one poll
         .target(name: "LagwatchModel", swiftSettings: strictSettings),
@@ -42,7 +43,7 @@ let package = Package(
         .target(
             name: "LagwatchDaemon",
             dependencies: [
-                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig",
+                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig", "CMalloc",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -50,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,6 @@
 public import Dispatch
 import Foundation
+import CMalloc
 import LagwatchModel
 import Synchronization
 
@@ -27,6 +28,9 @@ public final class PollLoop: Sendable {
             while !stopping.withLock({ $0 }) {
                 let started = DispatchTime.now()
                 store.publish(poller.poll())
+                // The poll's transient buffers (observation, old snapshot, render chunks) are free now; hand
+                // the pages back so resident memory tracks what is live.
+                _ = malloc_trim(0)
                 let next = started + .milliseconds(Int(intervalSeconds * 1000))
                 _ = wake.wait(timeout: next)
             }

@@ -128,3 +128,13 @@ private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
         #expect(parsed.types["lagwatch_snapshot_age_seconds"] == "gauge")
     }
 }
+
+@Suite struct DocumentationTests {
+    @Test func theReadmeTableListsEveryFamilyWithItsType() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let readme = try String(contentsOf: root.appendingPathComponent("README.md"), encoding: .utf8)
+        for family in MetricCatalog.all {
+            #expect(readme.contains("| `\(family.name)` | \(family.type.rawValue) |"), "README lacks a row for \(family.name)")
+        }
+    }
+}
