@@ -47,17 +47,10 @@ extension ConfigurationLoader {
         if let log = try top.mapping("log") {
             try log.rejectUnknownKeys(["level", "format"])
             if let level = try log.string("level") {
-                guard let parsed = LogLevel(rawValue: level) else {
-                    throw log.error(at: "level", "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                configuration.logLevel = parsed
+                try rethrow(at: log, "level") { configuration.logLevel = try choice(level, location: "") }
             }
             if let format = try log.string("format") {
-                guard let parsed = LogFormat(rawValue: format) else {
-                    throw log.error(
-                        at: "format", "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                configuration.logFormat = parsed
+                try rethrow(at: log, "format") { configuration.logFormat = try choice(format, location: "") }
             }
         }
         for (index, node) in (try top.sequence("clusters") ?? []).enumerated() {

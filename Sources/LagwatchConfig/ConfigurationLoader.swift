@@ -70,20 +70,10 @@ public enum ConfigurationLoader {
             configuration.pollIntervalSeconds = seconds
         }
         if let level = flags.logLevel {
-            guard let parsed = LogLevel(rawValue: level) else {
-                throw ConfigurationError(
-                    location: "--log.level",
-                    "must be one of \(LogLevel.allCases.map(\.rawValue).joined(separator: ", ")), not '\(level)'")
-            }
-            configuration.logLevel = parsed
+            configuration.logLevel = try choice(level, location: "--log.level")
         }
         if let format = flags.logFormat {
-            guard let parsed = LogFormat(rawValue: format) else {
-                throw ConfigurationError(
-                    location: "--log.format",
-                    "must be one of \(LogFormat.allCases.map(\.rawValue).joined(separator: ", ")), not '\(format)'")
-            }
-            configuration.logFormat = parsed
+            configuration.logFormat = try choice(format, location: "--log.format")
         }
         if flags.kafkaServers.isEmpty {
             if !flags.groups.isEmpty {
@@ -125,6 +115,16 @@ public enum ConfigurationLoader {
     }
 
     // MARK: - Validation shared by flags and file
+
+    /// One of an enum's raw values, or an error listing them.
+    static func choice<T: CaseIterable & RawRepresentable<String>>(_ text: String, location: String) throws -> T {
+        guard let parsed = T(rawValue: text) else {
+            throw ConfigurationError(
+                location: location,
+                "must be one of \(T.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+        }
+        return parsed
+    }
 
     static func validateServer(_ server: String, location: String) throws {
         guard let colon = server.lastIndex(of: ":"), colon != server.startIndex,

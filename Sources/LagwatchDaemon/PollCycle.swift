@@ -14,17 +14,29 @@ public enum PollCycle {
     ) -> ClusterObservation {
         let startedAt = now()
         var errors: [PollStage: String] = [:]
+        var durations: [PollStage: Double] = [:]
+        var stageStart = startedAt
+        /// Records the time since the previous stage ended as `stage`'s.
+        func finished(_ stage: PollStage) {
+            let time = now()
+            durations[stage] = time - stageStart
+            stageStart = time
+        }
         client.serveCallbacks()
 
         let metadata: ClusterMetadata
         do {
             metadata = filtered(try client.metadata(timeoutMilliseconds: cluster.metadataTimeoutMilliseconds), cluster)
+            finished(.metadata)
         } catch {
+            finished(.metadata)
             errors[.metadata] = "\(error)"
-            return ClusterObservation(
+            var observation = ClusterObservation(
                 clusterName: cluster.name, metadata: nil, watermarks: [:], groups: [],
                 discovery: cluster.discoverGroups ? .failed(reason: "\(error)") : .disabled, stageErrors: errors,
                 startedAt: startedAt, durationSeconds: now() - startedAt)
+            observation.stageDurations = durations
+            return observation
         }
 
         // Groups: the configured ones, plus those the broker lists.
@@ -52,6 +64,7 @@ public enum PollCycle {
                 errors[.groupDiscovery] = error.message
             }
         }
+        if cluster.discoverGroups { finished(.groupDiscovery) }
         let requests = offsetRequests(cluster: cluster, discovered: discovered, metadata: metadata)
         // A configured group none of whose topics exist asks about nothing: an empty partition list is not
         // sent, since the broker could read it as "every partition".
@@ -83,6 +96,7 @@ public enum PollCycle {
         if let first = failures.first {
             errors[.committedOffsets] = "\(failures.count) of \(requests.count) groups failed; first: \(first)"
         }
+        finished(.committedOffsets)
 
         // Watermarks last: fetched after the committed offsets, so high watermark ≥ committed offset.
         var leaders: [TopicPartition: Int32] = [:]
@@ -97,9 +111,12 @@ public enum PollCycle {
         } else if marks.watermarks.count < leaders.count || leaders.count < metadata.topics.reduce(0, { $0 + $1.partitions.count }) {
             errors[.watermarks] = "some partitions have no leader or no watermarks"
         }
-        return ClusterObservation(
+        finished(.watermarks)
+        var observation = ClusterObservation(
             clusterName: cluster.name, metadata: metadata, watermarks: marks.watermarks, groups: groups,
             discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
+        observation.stageDurations = durations
+        return observation
     }
 
     /// Keeps the topics the cluster's filter accepts.

@@ -93,6 +93,10 @@ public enum MetricCatalog {
     public static let pollStageSuccess = MetricFamily(
         "lagwatch_poll_stage_success", .gauge, labels: ["cluster_name", "stage"],
         help: "1 when the stage succeeded in the last poll of the cluster, else 0.")
+    /// Per-stage wall time of the last poll.
+    public static let pollStageDuration = MetricFamily(
+        "lagwatch_poll_stage_duration_seconds", .gauge, labels: ["cluster_name", "stage"],
+        help: "Wall time of each stage of the last poll of the cluster; absent for a stage that did not run.")
     /// Time of the last poll.
     public static let lastPoll = MetricFamily(
         "lagwatch_last_poll_timestamp_seconds", .gauge, labels: ["cluster_name"],
@@ -142,7 +146,7 @@ public enum MetricCatalog {
         brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
         partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
         groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupMembers,
-        buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, lastPoll, lastPollSuccess,
+        buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
         groupDiscoverySupported, controller, partitionsWithoutWatermarks, groupFetchSuccess,
         groupPartitionsWithoutCommit, groupPartitionsBehindLogStart, snapshotAge,
     ]

@@ -177,6 +177,13 @@ public enum TextRenderer {
                     value: Int64(cluster.snapshot.stageErrors[stage] == nil ? 1 : 0))
             }
         }
+        writer.header(MetricCatalog.pollStageDuration)
+        for cluster in clusters {
+            for stage in PollStage.allCases {
+                guard let seconds = cluster.snapshot.stageDurations[stage] else { continue }
+                writer.sample(MetricCatalog.pollStageDuration, labels: cluster.label, extra: stageLabel(stage), value: seconds)
+            }
+        }
         perCluster(MetricCatalog.lastPoll, clusters, into: &writer) { $0.completedAt }
         perCluster(MetricCatalog.lastPollSuccess, clusters, into: &writer) { $0.counters.lastSuccessAt }
         perCluster(MetricCatalog.groupDiscoverySupported, clusters, into: &writer) { snapshot in

@@ -42,6 +42,8 @@ public struct ClusterObservation: Sendable {
     public var discovery: GroupDiscoveryStatus
     /// The errors each stage met, by stage; a stage missing here succeeded.
     public var stageErrors: [PollStage: String]
+    /// Wall time each stage took, in seconds; a stage that did not run is missing.
+    public var stageDurations: [PollStage: Double] = [:]
     /// Wall-clock time the poll started, in seconds since the Unix epoch.
     public var startedAt: Double
     /// How long the poll took, in seconds.

@@ -154,6 +154,8 @@ public struct ClusterSnapshot: Sendable {
     public var discovery: GroupDiscoveryStatus
     /// Stage errors of this poll.
     public var stageErrors: [PollStage: String]
+    /// Wall time of each stage that ran in this poll, in seconds.
+    public var stageDurations: [PollStage: Double] = [:]
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
     public var partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.

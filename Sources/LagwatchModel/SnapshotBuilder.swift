@@ -15,6 +15,12 @@
 public enum SnapshotBuilder {
     /// Builds the snapshot of one poll. Pure: no I/O and no clock.
     public static func build(_ observation: ClusterObservation, counters: PollCounters) -> ClusterSnapshot {
+        var snapshot = lagSnapshot(observation, counters: counters)
+        snapshot.stageDurations = observation.stageDurations
+        return snapshot
+    }
+
+    private static func lagSnapshot(_ observation: ClusterObservation, counters: PollCounters) -> ClusterSnapshot {
         guard let metadata = observation.metadata else {
             return ClusterSnapshot(
                 clusterName: observation.clusterName, up: false, brokers: [], controllerID: nil, topics: [],

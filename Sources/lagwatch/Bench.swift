@@ -90,6 +90,7 @@ struct Bench: ParsableCommand {
         var durations: [Double] = []
         var requests: [Int] = []
         var series = 0
+        var stages = ""
         for index in 0...polls {
             Thread.sleep(forTimeInterval: 0.3)
             client.serveCallbacks()
@@ -108,11 +109,15 @@ struct Bench: ParsableCommand {
             durations.append(elapsed)
             if let before, let after = client.requestsSent { requests.append(after - before) }
             series = snapshot.groups.reduce(0) { $0 + $1.topics.reduce(0) { $0 + $1.partitions.count } }
+            stages = PollStage.allCases.compactMap { stage in
+                snapshot.stageDurations[stage].map { "\(stage.rawValue) \(format($0)) s" }
+            }.joined(separator: ", ")
         }
         durations.sort()
         say("poll (warm, \(durations.count) polls): median \(format(durations[durations.count / 2])) s, "
             + "max \(format(durations.last!)) s; Kafka requests per poll: \(requests.map(String.init).joined(separator: ", ")); "
             + "group partitions with lag: \(series)")
+        say("last poll by stage: \(stages)")
     }
 
     func measureServing(cluster: ClusterConfiguration) throws {

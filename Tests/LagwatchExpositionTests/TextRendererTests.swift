@@ -5,6 +5,12 @@ import LagwatchTestSupport
 import Testing
 
 private func smallCluster(name: String = "prod", group: String = "billing") -> ClusterSnapshot {
+    var snapshot = smallClusterWithoutDurations(name: name, group: group)
+    snapshot.stageDurations = [.watermarks: 0.125, .metadata: 0.05]
+    return snapshot
+}
+
+private func smallClusterWithoutDurations(name: String, group: String) -> ClusterSnapshot {
     var counters = PollCounters()
     counters.polls = 5
     counters.errors = [.watermarks: 2]
