@@ -54,44 +54,57 @@ public final class KafkaClusterClient: ClusterClient {
         admin.committedOffsets(requests, maxInFlight: maxInFlight, waitMilliseconds: waitMilliseconds)
     }
 
-    /// One thread per leader sends that leader's two batched requests (high, then low watermarks), so a dead
-    /// or slow leader costs only its own partitions: one batched call that spans a dead leader times out for
-    /// every partition in it (measured here on the mock).
+    /// Two threads per leader send that leader's batched requests (high and low watermarks) at the same time,
+    /// so a dead or slow leader costs only its own partitions: one batched call that spans a dead leader
+    /// times out for every partition in it (measured here on the mock).
     public func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult {
         var byLeader: [Int32: [TopicPartition]] = [:]
         for (key, leader) in leaders { byLeader[leader, default: []].append(key) }
-        let collected = Mutex(WatermarkResult(watermarks: [:], errors: []))
+        let answers = Mutex([Int32: (high: [TopicPartition: Int64]?, low: [TopicPartition: Int64]?, error: String?)]())
         let finished = DispatchGroup()
         let timeout = Int32(clamping: timeoutMilliseconds)
         for (leader, partitions) in byLeader {
-            finished.enter()
-            let handle = self.handle
-            let thread = Thread {
-                defer { finished.leave() }
-                do {
-                    let high = try handle.offsets(of: partitions, at: .end, timeoutMilliseconds: timeout)
-                    let low = try handle.offsets(of: partitions, at: .beginning, timeoutMilliseconds: timeout)
-                    collected.withLock { result in
-                        for (key, highOffset) in high {
-                            guard let lowOffset = low[key] else { continue }
-                            result.watermarks[key] = Watermarks(low: lowOffset, high: highOffset)
-                        }
-                        if high.count < partitions.count || low.count < partitions.count {
-                            result.errors.append(
-                                "broker \(leader): \(partitions.count - min(high.count, low.count)) partitions "
-                                    + "without watermarks")
-                        }
+            for end in [KafkaHandle.LogEnd.end, .beginning] {
+                finished.enter()
+                let handle = self.handle
+                let thread = Thread {
+                    defer { finished.leave() }
+                    do {
+                        let offsets = try handle.offsets(of: partitions, at: end, timeoutMilliseconds: timeout)
+                        answers.withLock { if end == .end { $0[leader, default: (nil, nil, nil)].high = offsets } else { $0[leader, default: (nil, nil, nil)].low = offsets } }
+                    } catch {
+                        answers.withLock { $0[leader, default: (nil, nil, nil)].error = "\(error)" }
                     }
-                } catch {
-                    collected.withLock { $0.errors.append("broker \(leader): \(error)") }
                 }
+                thread.name = "lagwatch-watermarks-\(leader)"
+                thread.start()
             }
-            thread.name = "lagwatch-watermarks-\(leader)"
-            thread.start()
         }
-        // Each thread makes two calls bounded by `timeout`; allow both plus a margin before giving up on it.
-        _ = finished.wait(timeout: .now() + .milliseconds(2 * timeoutMilliseconds + 1_000))
-        return collected.withLock { $0 }
+        // Each call is bounded by `timeout`; allow a margin before giving up on a thread.
+        _ = finished.wait(timeout: .now() + .milliseconds(timeoutMilliseconds + 1_000))
+        var result = WatermarkResult(watermarks: [:], errors: [])
+        let collected = answers.withLock { $0 }
+        for (leader, partitions) in byLeader {
+            let answer = collected[leader]
+            if let error = answer?.error {
+                result.errors.append("broker \(leader): \(error)")
+                continue
+            }
+            guard let high = answer?.high, let low = answer?.low else {
+                result.errors.append("broker \(leader): no answer within \(timeoutMilliseconds) ms")
+                continue
+            }
+            var missing = 0
+            for key in partitions {
+                guard let highOffset = high[key], let lowOffset = low[key] else {
+                    missing += 1
+                    continue
+                }
+                result.watermarks[key] = Watermarks(low: lowOffset, high: highOffset)
+            }
+            if missing > 0 { result.errors.append("broker \(leader): \(missing) partitions without watermarks") }
+        }
+        return result
     }
 
     public func serveCallbacks() {

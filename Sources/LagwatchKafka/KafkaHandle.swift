@@ -183,13 +183,15 @@ private func kafkaLogCallback(
         metadata: ["librdkafka.facility": "\(facility.map { String(cString: $0) } ?? "")"])
 }
 
-/// Called from `rd_kafka_poll` for client-level errors (all brokers down, authentication failures).
+/// Called from `rd_kafka_poll` for client-level errors (all brokers down, authentication failures). Logged
+/// at debug: librdkafka's own log line for the same event is already a warning, and the poll stage that
+/// fails because of it is logged once.
 private func kafkaErrorCallback(
     _ rk: OpaquePointer?, _ err: Int32, _ reason: UnsafePointer<CChar>?, _ opaque: UnsafeMutableRawPointer?
 ) {
     guard let opaque else { return }
     let context = Unmanaged<CallbackContext>.fromOpaque(opaque).takeUnretainedValue()
-    context.logger.warning(
+    context.logger.debug(
         "Kafka client error",
         metadata: [
             "error.code": "\(err)", "error.message": "\(reason.map { String(cString: $0) } ?? "")",

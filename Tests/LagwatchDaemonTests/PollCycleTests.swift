@@ -113,3 +113,46 @@ import Testing
         #expect(observation.stageErrors.isEmpty)
     }
 }
+
+@Suite struct ClusterPollerTests {
+    @Test func theClientIsReplacedEveryNPollsToBoundItsMetadataCache() throws {
+        let created = Mutex(0)
+        var cluster = ClusterConfiguration(name: "c", bootstrapServers: ["fake:1"])
+        cluster.clientRecreatePolls = 2
+        cluster.discoverGroups = false
+        let poller = try ClusterPoller(cluster: cluster, logger: TestLogger.quiet()) {
+            created.withLock { $0 += 1 }
+            return FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        }
+        for _ in 0..<5 { _ = poller.poll() }
+        // Created at start, then before polls 3 and 5.
+        #expect(created.withLock { $0 } == 3)
+    }
+
+    @Test func countersAndStageLogsFollowFailuresAndRecovery() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        let failing = Mutex(true)
+        fake.onMetadata = {
+            if failing.withLock({ $0 }) { throw KafkaError(.timeout, "metadata request: Local: Timed out") }
+            return fakeMetadata(["t": 1])
+        }
+        fake.watermarks = [TopicPartition("t", 0): Watermarks(low: 0, high: 1)]
+        var cluster = ClusterConfiguration(name: "c", bootstrapServers: ["fake:1"])
+        cluster.discoverGroups = false
+        let (logger, lines) = TestLogger.collecting(level: .info)
+        let poller = try ClusterPoller(cluster: cluster, logger: logger) { fake }
+        _ = poller.poll()
+        _ = poller.poll()
+        failing.withLock { $0 = false }
+        let snapshot = poller.poll()
+        #expect(snapshot.up)
+        #expect(snapshot.counters.polls == 3)
+        #expect(snapshot.counters.errors[.metadata] == 2)
+        #expect(snapshot.counters.lastSuccessAt != nil)
+        let logged = lines.snapshot
+        // Logged once when it failed (not on every failing poll), once when it recovered; with the cluster named.
+        #expect(logged.filter { $0.contains("Poll stage failed") }.count == 1)
+        #expect(logged.filter { $0.contains("Poll stage recovered") }.count == 1)
+        #expect(logged.allSatisfy { $0.contains("kafka.cluster=c") })
+    }
+}
