@@ -5,7 +5,7 @@ extension ConfigurationLoader {
     static let topLevelKeys = ["poll_interval", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
-        "client_recreate_polls",
+        "client_recreate_polls", "watermark_batch_size",
     ]
 
     /// Parses and validates a YAML configuration. Unknown keys and bad values throw, naming file, line and key.
@@ -111,6 +111,7 @@ extension ConfigurationLoader {
             }
         }
         cluster.maxInFlightRequests = try map.int("max_in_flight_requests", range: 1...10_000) ?? cluster.maxInFlightRequests
+        cluster.watermarkBatchSize = try map.int("watermark_batch_size", range: 1...1_000_000) ?? cluster.watermarkBatchSize
         cluster.clientRecreatePolls = try map.int("client_recreate_polls", range: 0...1_000_000) ?? cluster.clientRecreatePolls
         if let properties = try map.mapping("librdkafka") {
             for (key, keyNode, value) in properties.entries {

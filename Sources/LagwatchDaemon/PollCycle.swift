@@ -105,7 +105,8 @@ public enum PollCycle {
                 leaders[TopicPartition(topic.name, partition.partition)] = partition.leader
             }
         }
-        let marks = client.watermarks(leaders: leaders, timeoutMilliseconds: cluster.watermarksTimeoutMilliseconds)
+        let marks = client.watermarks(
+            leaders: leaders, batchSize: cluster.watermarkBatchSize, timeoutMilliseconds: cluster.watermarksTimeoutMilliseconds)
         if !marks.errors.isEmpty {
             errors[.watermarks] = marks.errors.sorted().joined(separator: "; ")
         } else if marks.watermarks.count < leaders.count || leaders.count < metadata.topics.reduce(0, { $0 + $1.partitions.count }) {

@@ -18,8 +18,9 @@ public protocol ClusterClient: Sendable {
         maxInFlight: Int,
         waitMilliseconds: Int
     ) -> [String: Result<[TopicPartition: Int64?], KafkaError>]
-    /// Low and high watermarks, one batch per leader broker. `leaders` maps each partition to its leader.
-    func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult
+    /// Low and high watermarks, in batches of at most `batchSize` partitions per leader broker. `leaders` maps
+    /// each partition to its leader.
+    func watermarks(leaders: [TopicPartition: Int32], batchSize: Int, timeoutMilliseconds: Int) -> WatermarkResult
     /// Serves librdkafka's queued callbacks; called once per poll.
     func serveCallbacks()
     /// Requests sent and not yet answered. A client is replaced only when this is 0, since destroying a

@@ -57,7 +57,12 @@ public final class KafkaClusterClient: ClusterClient {
     /// Two threads per leader send that leader's batched requests (high and low watermarks) at the same time,
     /// so a dead or slow leader costs only its own partitions: one batched call that spans a dead leader
     /// times out for every partition in it (measured here on the mock).
-    public func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult {
+    public func watermarks(
+        leaders: [TopicPartition: Int32],
+        batchSize: Int,
+        timeoutMilliseconds: Int
+    ) -> WatermarkResult {
+        let batchSize = max(1, batchSize)
         var byLeader: [Int32: [TopicPartition]] = [:]
         for (key, leader) in leaders { byLeader[leader, default: []].append(key) }
         let answers = Mutex([Int32: (high: [TopicPartition: Int64]?, low: [TopicPartition: Int64]?, error: String?)]())
@@ -70,7 +75,14 @@ public final class KafkaClusterClient: ClusterClient {
                 let thread = Thread {
                     defer { finished.leave() }
                     do {
-                        let offsets = try handle.offsets(of: partitions, at: end, timeoutMilliseconds: timeout)
+                        // Batches of `batchSize`: librdkafka 2.0.2's offsets_for_times grows faster than linearly
+                        // with the partitions in one call. The first failed batch ends the leader's turn, so a
+                        // dead leader costs one timeout, not one per batch.
+                        var offsets: [TopicPartition: Int64] = [:]
+                        for start in stride(from: 0, to: partitions.count, by: batchSize) {
+                            let batch = Array(partitions[start..<min(partitions.count, start + batchSize)])
+                            offsets.merge(try handle.offsets(of: batch, at: end, timeoutMilliseconds: timeout)) { first, _ in first }
+                        }
                         answers.withLock { if end == .end { $0[leader, default: (nil, nil, nil)].high = offsets } else { $0[leader, default: (nil, nil, nil)].low = offsets } }
                     } catch {
                         answers.withLock { $0[leader, default: (nil, nil, nil)].error = "\(error)" }
@@ -80,8 +92,10 @@ public final class KafkaClusterClient: ClusterClient {
                 thread.start()
             }
         }
-        // Each call is bounded by `timeout`; allow a margin before giving up on a thread.
-        _ = finished.wait(timeout: .now() + .milliseconds(timeoutMilliseconds + 1_000))
+        // Each call is bounded by `timeout`, and a slow but answering leader may need several; allow for the
+        // largest leader's batches plus a margin before giving up on a thread.
+        let batches = ((byLeader.values.map(\.count).max() ?? 0) + batchSize - 1) / batchSize
+        _ = finished.wait(timeout: .now() + .milliseconds(max(1, batches) * timeoutMilliseconds + 1_000))
         var result = WatermarkResult(watermarks: [:], errors: [])
         let collected = answers.withLock { $0 }
         for (leader, partitions) in byLeader {

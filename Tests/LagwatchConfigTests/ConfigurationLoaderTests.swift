@@ -28,6 +28,7 @@ private let goodFile = """
           metadata: 2s
           offsets: 1500ms
         max_in_flight_requests: 8
+        watermark_batch_size: 500
       - name: dr
         bootstrap_servers: [dr-1:9092]
     """
@@ -50,6 +51,7 @@ private let goodFile = """
         #expect(prod.properties[1].1 == "s3cret")
         #expect(prod.metadataTimeoutMilliseconds == 2000 && prod.offsetsWaitMilliseconds == 1500)
         #expect(prod.maxInFlightRequests == 8)
+        #expect(prod.watermarkBatchSize == 500 && config.clusters[1].watermarkBatchSize == 1000)
         #expect(!config.clusters[1].topics.accepts("__consumer_offsets"))
     }
 

@@ -25,7 +25,7 @@ struct KafkaClusterClientTests {
         for topic in metadata.topics {
             for partition in topic.partitions { leaders[TopicPartition(topic.name, partition.partition)] = partition.leader }
         }
-        let marks = client.watermarks(leaders: leaders, timeoutMilliseconds: 5_000)
+        let marks = client.watermarks(leaders: leaders, batchSize: 2, timeoutMilliseconds: 5_000)
         #expect(marks.errors.isEmpty)
         #expect(marks.watermarks.count == 6)
         for (key, count) in world.produced {

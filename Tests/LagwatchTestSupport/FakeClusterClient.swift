@@ -65,7 +65,7 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
         return out
     }
 
-    public func watermarks(leaders: [TopicPartition: Int32], timeoutMilliseconds: Int) -> WatermarkResult {
+    public func watermarks(leaders: [TopicPartition: Int32], batchSize: Int, timeoutMilliseconds: Int) -> WatermarkResult {
         calls.withLock { $0.append("watermarks") }
         var found: [TopicPartition: Watermarks] = [:]
         var failedLeaders = Set<Int32>()
