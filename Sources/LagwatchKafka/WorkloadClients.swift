@@ -73,6 +73,32 @@ public final class MessageProducer: @unchecked Sendable {
         }
     }
 
+    /// Deletes a topic through the Admin API.
+    public func deleteTopic(_ name: String, timeoutMilliseconds: Int32 = 10_000) throws {
+        guard let topic = rd_kafka_DeleteTopic_new(name) else {
+            throw KafkaError(.configuration, "delete topic '\(name)': invalid name")
+        }
+        defer { rd_kafka_DeleteTopic_destroy(topic) }
+        let queue = rd_kafka_queue_new(handle.pointer)
+        defer { rd_kafka_queue_destroy(queue) }
+        var topics: [OpaquePointer?] = [topic]
+        rd_kafka_DeleteTopics(handle.pointer, &topics, 1, nil, queue)
+        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds) else {
+            throw KafkaError(.timeout, "delete topic '\(name)': no answer")
+        }
+        defer { rd_kafka_event_destroy(event) }
+        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
+            throw KafkaError(rd_kafka_event_error(event), context: "delete topic '\(name)'")
+        }
+        var count = 0
+        if let result = rd_kafka_event_DeleteTopics_result(event),
+            let results = rd_kafka_DeleteTopics_result_topics(result, &count), count > 0, let first = results[0]
+        {
+            let err = rd_kafka_topic_result_error(first)
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "delete topic '\(name)'") }
+        }
+    }
+
     /// Waits until every queued message is acknowledged.
     ///
     /// - Throws: when messages remain unacknowledged after the timeout.

@@ -23,10 +23,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Polls measured in process.") var polls = 5
     @Option(help: "Scrapes measured per encoding.") var scrapes = 300
     @Option(help: "Committed-offset requests in flight at once.") var maxInFlight = 64
+    @Option(help: "Instead of the mock benchmark: HOST:PORT of a broker that can create and delete topics (such as noida-db); measures this process's RSS while topics come and go.")
+    var churnServer: String?
+    @Option(help: "Polls per churn run.") var churnPolls = 200
+    @Option(help: "Topics created (and, 10 polls later, deleted) per poll in the churn run.") var churnTopics = 5
 
     func run() throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
+        if let churnServer {
+            try measureChurn(server: churnServer, logger: logger)
+            return
+        }
         let mock = try MockCluster(brokers: brokers, logger: logger)
         let topicNames = (0..<topics).map { String(format: "topic-%04d", $0) }
         var clock = Stopwatch()
@@ -191,6 +199,47 @@ struct Bench: ParsableCommand {
     }
 
     func format(_ value: Double) -> String { String(format: "%.3f", value) }
+
+    /// librdkafka's metadata cache does not shrink when topics are deleted. Polls a broker while topics are
+    /// created and deleted (a window of 10 polls' worth alive at any time), once keeping one client and once
+    /// replacing it every 20 polls, and prints this process's resident memory as it goes.
+    func measureChurn(server: String, logger: Logger) throws {
+        let admin = try MessageProducer(bootstrapServers: server, logger: logger)
+        let run = UInt32.random(in: 0...UInt32.max)
+        for recreate in [0, 20] {
+            var cluster = ClusterConfiguration(name: "churn", bootstrapServers: [server])
+            cluster.clientRecreatePolls = recreate
+            cluster.discoverGroups = false
+            cluster.topics = try NameFilter(include: ["^churn-\(run)-"], exclude: [])
+            let poller = try ClusterPoller(cluster: cluster, logger: logger) {
+                try KafkaClusterClient(bootstrapServers: [server], properties: [], logger: logger)
+            }
+            var live: [[String]] = []
+            var samples: [String] = []
+            var maxTopics = 0
+            for index in 0..<churnPolls {
+                let created = (0..<churnTopics).map { "churn-\(run)-\(recreate)-\(index)-\($0)" }
+                for name in created { try admin.createTopic(name, partitions: 4) }
+                live.append(created)
+                if live.count > 10 { for name in live.removeFirst() { try admin.deleteTopic(name) } }
+                let snapshot = poller.poll()
+                maxTopics = max(maxTopics, snapshot.topics.count)
+                if index % (churnPolls / 10) == 0 || index == churnPolls - 1 {
+                    samples.append("poll \(index): \(residentKilobytes()) kB")
+                }
+            }
+            say("churn, client \(recreate == 0 ? "kept" : "replaced every \(recreate) polls"): "
+                + "\(churnPolls * churnTopics) topics created, at most \(maxTopics) alive; RSS "
+                + samples.joined(separator: ", "))
+            for name in live.joined() { try? admin.deleteTopic(name) }
+        }
+    }
+
+    func residentKilobytes() -> Int {
+        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    }
 }
 
 /// Elapsed wall time between laps, in seconds.
