@@ -159,6 +159,10 @@ func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
     // Two malloc arenas instead of glibc's default of eight per core: librdkafka, libmicrohttpd and the poll
     // loops run many threads, and each arena keeps its own freed memory. Measured with `lagwatch bench`.
     _ = mallopt(M_ARENA_MAX, 2)
+    // A fixed 64 KiB mmap threshold: glibc otherwise raises it after each large free, so the next poll's
+    // large temporary buffers land in the heap and stay resident. Peak RSS at 10k partitions: 48–50 MB
+    // before, 47 MB with it (`lagwatch bench`).
+    _ = mallopt(M_MMAP_THRESHOLD, 64 * 1024)
     // Block the stop signals before any thread starts, so every thread inherits the mask and only
     // sigwait below receives them.
     var signals = sigset_t()
