@@ -51,26 +51,15 @@ public final class MessageProducer: @unchecked Sendable {
             throw KafkaError(.configuration, "create topic '\(name)': \(KafkaHandle.string(errstr))")
         }
         defer { rd_kafka_NewTopic_destroy(topic) }
-        let queue = rd_kafka_queue_new(handle.pointer)
-        defer { rd_kafka_queue_destroy(queue) }
-        var topics: [OpaquePointer?] = [topic]
-        rd_kafka_CreateTopics(handle.pointer, &topics, 1, nil, queue)
-        guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds) else {
-            throw KafkaError(.timeout, "create topic '\(name)': no answer")
-        }
-        defer { rd_kafka_event_destroy(event) }
-        if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(rd_kafka_event_error(event), context: "create topic '\(name)'")
-        }
-        var count = 0
-        if let result = rd_kafka_event_CreateTopics_result(event),
-            let results = rd_kafka_CreateTopics_result_topics(result, &count), count > 0, let first = results[0]
-        {
-            let err = rd_kafka_topic_result_error(first)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS {
-                throw KafkaError(err, context: "create topic '\(name)'")
-            }
-        }
+        try topicRequest(
+            "create topic '\(name)'", timeoutMilliseconds: timeoutMilliseconds, accepting: [RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS],
+            send: { queue in
+                var topics: [OpaquePointer?] = [topic]
+                rd_kafka_CreateTopics(handle.pointer, &topics, 1, nil, queue)
+            },
+            results: { event, count in
+                rd_kafka_event_CreateTopics_result(event).flatMap { rd_kafka_CreateTopics_result_topics($0, &count) }
+            })
     }
 
     /// Deletes a topic through the Admin API.
@@ -79,23 +68,40 @@ public final class MessageProducer: @unchecked Sendable {
             throw KafkaError(.configuration, "delete topic '\(name)': invalid name")
         }
         defer { rd_kafka_DeleteTopic_destroy(topic) }
-        let queue = rd_kafka_queue_new(handle.pointer)
+        try topicRequest(
+            "delete topic '\(name)'", timeoutMilliseconds: timeoutMilliseconds, accepting: [],
+            send: { queue in
+                var topics: [OpaquePointer?] = [topic]
+                rd_kafka_DeleteTopics(handle.pointer, &topics, 1, nil, queue)
+            },
+            results: { event, count in
+                rd_kafka_event_DeleteTopics_result(event).flatMap { rd_kafka_DeleteTopics_result_topics($0, &count) }
+            })
+    }
+
+    /// Sends one topic admin request on a queue of its own and checks the answer: the event's error, then the
+    /// first topic result's error unless it is in `accepting`.
+    private func topicRequest(
+        _ context: String,
+        timeoutMilliseconds: Int32,
+        accepting: [rd_kafka_resp_err_t],
+        send: (OpaquePointer) -> Void,
+        results: (OpaquePointer, inout Int) -> UnsafeMutablePointer<OpaquePointer?>?
+    ) throws {
+        let queue = rd_kafka_queue_new(handle.pointer)!
         defer { rd_kafka_queue_destroy(queue) }
-        var topics: [OpaquePointer?] = [topic]
-        rd_kafka_DeleteTopics(handle.pointer, &topics, 1, nil, queue)
+        send(queue)
         guard let event = rd_kafka_queue_poll(queue, timeoutMilliseconds) else {
-            throw KafkaError(.timeout, "delete topic '\(name)': no answer")
+            throw KafkaError(.timeout, "\(context): no answer")
         }
         defer { rd_kafka_event_destroy(event) }
         if rd_kafka_event_error(event) != RD_KAFKA_RESP_ERR_NO_ERROR {
-            throw KafkaError(rd_kafka_event_error(event), context: "delete topic '\(name)'")
+            throw KafkaError(rd_kafka_event_error(event), context: context)
         }
         var count = 0
-        if let result = rd_kafka_event_DeleteTopics_result(event),
-            let results = rd_kafka_DeleteTopics_result_topics(result, &count), count > 0, let first = results[0]
-        {
+        if let topics = results(event, &count), count > 0, let first = topics[0] {
             let err = rd_kafka_topic_result_error(first)
-            if err != RD_KAFKA_RESP_ERR_NO_ERROR { throw KafkaError(err, context: "delete topic '\(name)'") }
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR && !accepting.contains(err) { throw KafkaError(err, context: context) }
         }
     }
 
