@@ -9,3 +9,4 @@ scripts/install-deps.sh --with-test-tools
 export SWIFT_BACKTRACE=enable=no
 swift build --build-tests
 swift test --skip-build "$@"
+scripts/check-systemd.sh .build/debug/lagwatch

@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 public import LagwatchConfig
 import LagwatchExposition
 import LagwatchHTTP
@@ -19,17 +20,26 @@ public final class Daemon: @unchecked Sendable {
     public let store: SnapshotStore
     private let loops: [PollLoop]
     private var server: HTTPServer?
+    private let notifier: SystemdNotifier
+    private let watchdogPingSeconds: Double?
+    private let watchdogStop = DispatchSemaphore(value: 0)
 
     /// Creates the Kafka clients for every cluster.
     ///
     /// - Throws: ``ConfigurationError`` naming a librdkafka property it rejected.
+    /// `notifier` and `watchdogPingSeconds` come from systemd's environment (see ``SystemdNotifier``); the
+    /// defaults send nothing.
     public init(
         configuration: Configuration,
         logger: Logger,
+        notifier: SystemdNotifier = SystemdNotifier(socketPath: nil),
+        watchdogPingSeconds: Double? = nil,
         makeClient: ((ClusterConfiguration) -> ClusterPoller.ClientFactory)? = nil
     ) throws {
         self.configuration = configuration
         self.logger = logger
+        self.notifier = notifier
+        self.watchdogPingSeconds = watchdogPingSeconds
         let names = configuration.clusters.map(\.name)
         store = SnapshotStore(
             clusterNames: names,
@@ -39,7 +49,10 @@ public final class Daemon: @unchecked Sendable {
         for cluster in configuration.clusters {
             do {
                 let poller = try ClusterPoller(cluster: cluster, logger: logger, makeClient: factory(cluster))
-                loops.append(PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds))
+                loops.append(
+                    PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds) {
+                        [notifier] snapshot in notifier.notify("STATUS=" + Self.status(snapshot))
+                    })
             } catch let error as KafkaError where error.code == .configuration {
                 throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
             }
@@ -78,10 +91,36 @@ public final class Daemon: @unchecked Sendable {
                 "web.telemetry_path": "\(configuration.telemetryPath)",
             ])
         for loop in loops { loop.start() }
+        notifier.notify("READY=1\nSTATUS=Listening on \(configuration.listenAddress); polling \(loops.count) cluster(s)")
+        if let interval = watchdogPingSeconds { startWatchdog(every: interval) }
+    }
+
+    /// The `STATUS=` line systemd shows for a completed poll.
+    static func status(_ snapshot: ClusterSnapshot) -> String {
+        let partitions = snapshot.topics.reduce(0) { $0 + $1.partitions.count }
+        let state = snapshot.up ? "up" : "down"
+        let failed = snapshot.stageErrors.keys.map(\.rawValue).sorted()
+        return "cluster \(snapshot.clusterName) \(state): \(snapshot.brokers.count) brokers, \(partitions) partitions, "
+            + "\(snapshot.groups.count) groups, poll \(Int(snapshot.pollDurationSeconds * 1000)) ms"
+            + (failed.isEmpty ? "" : ", failed: \(failed.joined(separator: " "))")
+    }
+
+    /// Pings systemd's watchdog from a thread of its own until ``stop(timeoutSeconds:)``. It proves the process
+    /// is scheduled and not deadlocked; a broker outage does not stop it (polls are bounded by their timeouts).
+    private func startWatchdog(every seconds: Double) {
+        let notifier = self.notifier
+        let stop = watchdogStop
+        let thread = Thread {
+            repeat { notifier.notify("WATCHDOG=1") } while stop.wait(timeout: .now() + .milliseconds(Int(seconds * 1000))) == .timedOut
+        }
+        thread.name = "lagwatch-watchdog"
+        thread.start()
     }
 
     /// Stops polling (waiting up to `timeoutSeconds` for polls in progress) and closes the HTTP server.
     public func stop(timeoutSeconds: Double = 10) {
+        notifier.notify("STOPPING=1")
+        watchdogStop.signal()
         for loop in loops { loop.requestStop() }
         let deadline = DispatchTime.now() + .milliseconds(Int(timeoutSeconds * 1000))
         if loops.contains(where: { !$0.waitUntilStopped(deadline: deadline) }) {

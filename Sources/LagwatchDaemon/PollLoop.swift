@@ -1,7 +1,7 @@
 public import Dispatch
 import Foundation
 import CMalloc
-import LagwatchModel
+public import LagwatchModel
 import Synchronization
 
 /// Runs a ``ClusterPoller`` on its own thread every interval and publishes each snapshot, until stopped.
@@ -13,12 +13,19 @@ public final class PollLoop: Sendable {
     private let wake = DispatchSemaphore(value: 0)
     private let finished = DispatchSemaphore(value: 0)
     private let stopping = Mutex(false)
+    private let onPoll: @Sendable (ClusterSnapshot) -> Void
 
-    /// Creates a loop; ``start()`` begins it.
-    public init(poller: ClusterPoller, store: SnapshotStore, intervalSeconds: Double) {
+    /// Creates a loop; ``start()`` begins it. `onPoll` is called on the loop's thread after each publish.
+    public init(
+        poller: ClusterPoller,
+        store: SnapshotStore,
+        intervalSeconds: Double,
+        onPoll: @escaping @Sendable (ClusterSnapshot) -> Void = { _ in }
+    ) {
         self.poller = poller
         self.store = store
         self.intervalSeconds = intervalSeconds
+        self.onPoll = onPoll
     }
 
     /// Starts polling at once, then every interval (measured start to start; a poll longer than the
@@ -27,7 +34,9 @@ public final class PollLoop: Sendable {
         let thread = Thread { [self] in
             while !stopping.withLock({ $0 }) {
                 let started = DispatchTime.now()
-                store.publish(poller.poll())
+                let snapshot = poller.poll()
+                store.publish(snapshot)
+                onPoll(snapshot)
                 // The poll's transient buffers (observation, old snapshot, render chunks) are free now; hand
                 // the pages back so resident memory tracks what is live.
                 _ = malloc_trim(0)

@@ -169,6 +169,7 @@ func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
     sigemptyset(&signals)
     sigaddset(&signals, SIGTERM)
     sigaddset(&signals, SIGINT)
+    sigaddset(&signals, SIGHUP)
     pthread_sigmask(SIG_BLOCK, &signals, nil)
 
     LogOutput.bootstrap(format: configuration.logFormat, level: configuration.logLevel)
@@ -185,14 +186,20 @@ func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
         }
         demo = cluster
     }
-    let daemon = try Daemon(configuration: configuration, logger: logger)
+    let environment = environment()
+    let daemon = try Daemon(
+        configuration: configuration, logger: logger, notifier: .fromEnvironment(environment),
+        watchdogPingSeconds: SystemdNotifier.watchdogPingInterval(environment))
     do {
         try daemon.start()
     } catch {
         Lagwatch.fail("\(error)", status: ExitStatus.runtimeFailure)
     }
     var received: Int32 = 0
-    sigwait(&signals, &received)
+    // SIGHUP would otherwise end the process; configuration reload is not implemented yet.
+    while sigwait(&signals, &received) == 0, received == SIGHUP {
+        logger.warning("SIGHUP received: configuration reload is not supported yet; restart lagwatch to apply changes")
+    }
     logger.info("Stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
     daemon.stop()
     demo?.stop()
