@@ -23,7 +23,7 @@ public final class NoidaServer: @unchecked Sendable {
 
     /// Starts the server and waits until it accepts connections.
     public init(binary: String) throws {
-        let port = try Self.freePort()
+        let port = try freeLoopbackPort()
         dataDirectory = NSTemporaryDirectory() + "lagwatch-noida-\(getpid())-\(port)"
         try FileManager.default.createDirectory(atPath: dataDirectory, withIntermediateDirectories: true)
         process = Process()
@@ -53,25 +53,27 @@ public final class NoidaServer: @unchecked Sendable {
 
     deinit { stop() }
 
-    static func freePort() throws -> UInt16 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("cannot find a free port") }
-        return UInt16(bigEndian: address.sin_port)
-    }
-
     static func canConnect(_ port: UInt16) -> Bool {
         guard let fd = try? connectToLoopback(port: port) else { return false }
         close(fd)
         return true
     }
 }
+
+/// A loopback TCP port that was free a moment ago (bound and released).
+public func freeLoopbackPort() throws -> UInt16 {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Bool in
+            bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw TestFailure("cannot find a free port") }
+    return UInt16(bigEndian: address.sin_port)
+}
+

@@ -1,0 +1,98 @@
+import Foundation
+import LagwatchConfig
+import LagwatchDaemon
+import LagwatchModel
+import LagwatchTestSupport
+import Testing
+
+/// The `lagwatch` binary as an operator runs it: signals, exit codes, a port already taken, and one cluster
+/// out of several unreachable.
+@Suite(.serialized) struct OperationsTests {
+    /// The executable `swift build --build-tests` produced next to the test bundle.
+    static func binary() throws -> String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = root.appendingPathComponent(".build/debug/lagwatch").path
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestFailure("\(path) is missing: run `swift build --build-tests` first (scripts/test.sh does)")
+        }
+        return path
+    }
+
+    static func launch(_ arguments: [String]) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try binary())
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        return (process, errors)
+    }
+
+    @Test func sigtermEndsTheDaemonWithExitZeroInBoundedTime() throws {
+        let port = try freeLoopbackPort()
+        // An unreachable broker: the poll in progress is waiting on Kafka when the signal comes.
+        let (process, _) = try Self.launch([
+            "run", "--kafka.server", "127.0.0.1:1", "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "error",
+        ])
+        #expect(eventually(within: 10) { (try? TestHTTPClient.request(port: port, path: "/healthz").status) == 200 })
+        let sent = Date()
+        process.terminate()
+        #expect(eventually(within: 15) { !process.isRunning })
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        #expect(Date().timeIntervalSince(sent) < 5)
+    }
+
+    @Test func aSecondInstanceOnTheSamePortFailsWithAClearMessage() throws {
+        let port = try freeLoopbackPort()
+        let arguments = ["run", "--kafka.server", "127.0.0.1:1", "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "error"]
+        let (first, _) = try Self.launch(arguments)
+        defer {
+            first.terminate()
+            first.waitUntilExit()
+        }
+        #expect(eventually(within: 10) { (try? TestHTTPClient.request(port: port, path: "/healthz").status) == 200 })
+        let (second, errors) = try Self.launch(arguments)
+        second.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(second.terminationStatus == 1)
+        #expect(message.contains("cannot listen on '127.0.0.1:\(port)': address already in use"), "\(message)")
+    }
+
+    @Test func badConfigurationExitsTwoBeforeBinding() throws {
+        let (process, errors) = try Self.launch(["run", "--kafka.server", "nohost", "--web.listen-address", "127.0.0.1:0"])
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 2)
+        #expect(String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            == "lagwatch: --kafka.server: 'nohost' is not HOST:PORT\n")
+    }
+
+    @Test func anUnreachableClusterDoesNotStopTheOthers() throws {
+        let world = try MockWorld(brokers: 1)
+        defer { world.shutdown() }
+        try world.topic("t", partitions: 1)
+        try world.produce("t", 0, count: 9)
+        try world.commit("g", [TopicPartition("t", 0): 4])
+        var reachable = ClusterConfiguration(name: "reachable", bootstrapServers: [world.bootstrap])
+        reachable.staticGroups = [StaticGroup(name: "g", topics: ["t"])]
+        var unreachable = ClusterConfiguration(name: "unreachable", bootstrapServers: ["127.0.0.1:1"])
+        unreachable.metadataTimeoutMilliseconds = 1000
+        var configuration = Configuration()
+        configuration.clusters = [reachable, unreachable]
+        configuration.listenAddress = "127.0.0.1:0"
+        configuration.pollIntervalSeconds = 1
+        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet())
+        try daemon.start()
+        defer { daemon.stop() }
+        var metrics: Exposition?
+        #expect(try eventually(within: 15) {
+            metrics = try Exposition(TestHTTPClient.request(port: daemon.port, path: "/metrics").text)
+            return metrics?.value("lagwatch_up", ["cluster_name": "unreachable"]) == 0
+                && metrics?.value("lagwatch_up", ["cluster_name": "reachable"]) == 1
+        })
+        #expect(metrics?.value("kafka_consumergroup_lag", ["cluster_name": "reachable", "consumergroup": "g"]) == 5)
+        #expect(metrics?.samples("kafka_brokers", ["cluster_name": "unreachable"]).isEmpty == true)
+    }
+}
