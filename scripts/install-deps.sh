@@ -4,7 +4,7 @@
 # that can list consumer groups) for the discovery test; systemd for `systemd-analyze`. Safe to run again: installed packages are skipped.
 set -euo pipefail
 
-packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev prometheus curl systemd)
+packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev prometheus curl systemd make)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

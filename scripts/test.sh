@@ -10,3 +10,4 @@ export SWIFT_BACKTRACE=enable=no
 swift build --build-tests
 swift test --skip-build "$@"
 scripts/check-systemd.sh .build/debug/lagwatch
+scripts/check-install.sh .build/debug/lagwatch

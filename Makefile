@@ -1,0 +1,32 @@
+# Build and install lagwatch. `make install` honours DESTDIR and PREFIX:
+#   make install PREFIX=/usr/local            (the default)
+#   make install DESTDIR=/tmp/stage PREFIX=/usr
+# Installs the binary, the systemd unit, and an example configuration and environment file (existing ones
+# in /etc/lagwatch are kept). `make uninstall` removes the binary and the unit, and keeps /etc/lagwatch.
+PREFIX ?= /usr/local
+DESTDIR ?=
+# The binary installed; built in release mode when missing.
+BIN ?= .build/release/lagwatch
+BINDIR = $(PREFIX)/bin
+UNITDIR ?= /etc/systemd/system
+CONFDIR ?= /etc/lagwatch
+
+.PHONY: build install uninstall test
+
+build:
+	swift build -c release --product lagwatch
+
+install:
+	test -x $(BIN) || $(MAKE) build
+	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lagwatch
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	sed 's|/usr/local/bin/lagwatch|$(BINDIR)/lagwatch|' systemd/lagwatch.service > $(DESTDIR)$(UNITDIR)/lagwatch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/lagwatch.service
+	test -e $(DESTDIR)$(CONFDIR)/lagwatch.yml || install -m 0644 examples/lagwatch.yml $(DESTDIR)$(CONFDIR)/lagwatch.yml
+	test -e $(DESTDIR)$(CONFDIR)/lagwatch.env || install -m 0600 examples/lagwatch.env $(DESTDIR)$(CONFDIR)/lagwatch.env
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/lagwatch $(DESTDIR)$(UNITDIR)/lagwatch.service
+
+test:
+	scripts/test.sh

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Checks `make install` and `make uninstall` into a staging DESTDIR with the binary given as $1: every file
+# lands where documented, the unit points at the installed binary, the example config validates, and
+# uninstall removes the binary and unit while keeping /etc/lagwatch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+binary=${1:?usage: check-install.sh PATH-TO-LAGWATCH}
+stage=$(mktemp -d)
+trap 'rm -rf "$stage"' EXIT
+make --no-print-directory install DESTDIR="$stage" PREFIX=/usr BIN="$binary" >/dev/null
+for file in usr/bin/lagwatch etc/systemd/system/lagwatch.service etc/lagwatch/lagwatch.yml etc/lagwatch/lagwatch.env; do
+  [ -e "$stage/$file" ] || { echo "make install did not install /$file"; exit 1; }
+done
+grep -q '^ExecStart=/usr/bin/lagwatch ' "$stage/etc/systemd/system/lagwatch.service" || { echo "unit does not run /usr/bin/lagwatch"; exit 1; }
+[ "$(stat -c %a "$stage/etc/lagwatch/lagwatch.env")" = 600 ] || { echo "lagwatch.env is not mode 0600"; exit 1; }
+"$stage/usr/bin/lagwatch" check-config "$stage/etc/lagwatch/lagwatch.yml"
+make --no-print-directory uninstall DESTDIR="$stage" PREFIX=/usr >/dev/null
+[ ! -e "$stage/usr/bin/lagwatch" ] && [ ! -e "$stage/etc/systemd/system/lagwatch.service" ] || { echo "uninstall left files"; exit 1; }
+[ -e "$stage/etc/lagwatch/lagwatch.yml" ] || { echo "uninstall removed the configuration"; exit 1; }
+echo "make install/uninstall: files in place, example config valid, configuration kept on uninstall"
