@@ -19,8 +19,9 @@ public enum Gzip {
 
     /// Joins `prefix` and a freshly deflated `tail` into the pieces of one gzip member, in order.
     public static func member(prefix: GzipPrefix, tail: [UInt8]) -> [ByteBuffer] {
-        let deflatedTail = deflate(tail, finish: true, level: 1)
-        let tailCRC = crc(tail)
+        let tailStream = GzipPrefixBuilder(level: 1)
+        tailStream.append(tail)
+        let (deflatedTail, tailCRC) = tailStream.finishStream()
         let combined = crc32_combine(uLong(prefix.crc), uLong(tailCRC), off_t(tail.count))
         let total = UInt32(truncatingIfNeeded: prefix.length + UInt64(tail.count))
         var trailer: [UInt8] = []
@@ -33,36 +34,6 @@ public enum Gzip {
     /// Compresses a whole body into one gzip member; for small bodies built per request.
     public static func compress(_ bytes: [UInt8]) -> [ByteBuffer] {
         member(prefix: prefix([]), tail: bytes)
-    }
-
-    static func crc(_ bytes: [UInt8]) -> UInt32 {
-        bytes.withUnsafeBufferPointer { buffer in
-            UInt32(crc32(crc32(0, nil, 0), buffer.baseAddress, uInt(buffer.count)))
-        }
-    }
-
-    /// Raw deflate (no zlib or gzip framing). `finish` ends the stream; otherwise it ends on a full flush.
-    private static func deflate(_ input: [UInt8], finish: Bool, level: Int32) -> [UInt8] {
-        var stream = z_stream()
-        // windowBits -15: raw deflate; memLevel 8 is zlib's default.
-        let status = CZlib_deflateInit2(&stream, level, -15, 8)
-        precondition(status == Z_OK, "deflateInit2 failed with \(status): only possible with bad parameters")
-        defer { deflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: Int(deflateBound(&stream, uLong(input.count))) + 16)
-        var input = input
-        let produced: Int = input.withUnsafeMutableBufferPointer { inBuffer in
-            output.withUnsafeMutableBufferPointer { outBuffer in
-                stream.next_in = inBuffer.baseAddress
-                stream.avail_in = uInt(inBuffer.count)
-                stream.next_out = outBuffer.baseAddress
-                stream.avail_out = uInt(outBuffer.count)
-                let result = CZlib.deflate(&stream, finish ? Z_FINISH : Z_FULL_FLUSH)
-                precondition(
-                    result == (finish ? Z_STREAM_END : Z_OK), "deflate into a deflateBound buffer failed: \(result)")
-                return outBuffer.count - Int(stream.avail_out)
-            }
-        }
-        return Array(output.prefix(produced))
     }
 }
 
@@ -116,6 +87,12 @@ public final class GzipPrefixBuilder {
         return GzipPrefix(deflated: ByteBuffer(output), crc: UInt32(crc), length: length)
     }
 
+    /// Ends the deflate stream with a final block, for the tail of a member; returns it and its CRC-32.
+    func finishStream() -> (deflated: [UInt8], crc: UInt32) {
+        run([], flush: Z_FINISH)
+        return (output, UInt32(crc))
+    }
+
     private func run(_ input: [UInt8], flush: Int32) {
         var input = input
         input.withUnsafeMutableBufferPointer { inBuffer in
@@ -126,7 +103,9 @@ public final class GzipPrefixBuilder {
                     stream.pointee.next_out = outBuffer.baseAddress
                     stream.pointee.avail_out = uInt(outBuffer.count)
                     let result = deflate(stream, flush)
-                    precondition(result == Z_OK || result == Z_BUF_ERROR, "deflate failed: \(result)")
+                    precondition(
+                        result == Z_OK || result == Z_BUF_ERROR || (flush == Z_FINISH && result == Z_STREAM_END),
+                        "deflate failed: \(result)")
                     return outBuffer.count - Int(stream.pointee.avail_out)
                 }
                 output.append(contentsOf: chunk[0..<produced])
