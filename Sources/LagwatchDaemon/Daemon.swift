@@ -24,11 +24,10 @@ public final class Daemon: @unchecked Sendable {
     private let watchdogPingSeconds: Double?
     private let watchdogStop = DispatchSemaphore(value: 0)
 
-    /// Creates the Kafka clients for every cluster.
+    /// Creates the Kafka clients for every cluster. `notifier` and `watchdogPingSeconds` come from systemd's
+    /// environment (see ``SystemdNotifier``); the defaults send nothing.
     ///
     /// - Throws: ``ConfigurationError`` naming a librdkafka property it rejected.
-    /// `notifier` and `watchdogPingSeconds` come from systemd's environment (see ``SystemdNotifier``); the
-    /// defaults send nothing.
     public init(
         configuration: Configuration,
         logger: Logger,
@@ -40,9 +39,8 @@ public final class Daemon: @unchecked Sendable {
         self.logger = logger
         self.notifier = notifier
         self.watchdogPingSeconds = watchdogPingSeconds
-        let names = configuration.clusters.map(\.name)
         store = SnapshotStore(
-            clusterNames: names,
+            clusterNames: configuration.clusters.map(\.name),
             info: ExporterInfo(version: Self.version, librdkafkaVersion: KafkaHandle.librdkafkaVersion))
         let factory = makeClient ?? Self.kafkaClientFactory(logger: logger)
         var loops: [PollLoop] = []
@@ -81,8 +79,7 @@ public final class Daemon: @unchecked Sendable {
     /// - Throws: ``HTTPServer/StartError`` when the address cannot be bound.
     public func start() throws {
         let routes = Routes(
-            store: store, telemetryPath: configuration.telemetryPath, clusterNames: configuration.clusters.map(\.name),
-            pollIntervalSeconds: configuration.pollIntervalSeconds)
+            store: store, telemetryPath: configuration.telemetryPath, pollIntervalSeconds: configuration.pollIntervalSeconds)
         server = try HTTPServer(listenAddress: configuration.listenAddress) { routes.handle($0) }
         logger.info(
             "Listening",

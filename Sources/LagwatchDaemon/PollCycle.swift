@@ -75,23 +75,20 @@ public enum PollCycle {
         var groups: [GroupObservation] = []
         var failures: [String] = []
         for request in requests {
-            let description = descriptions[request.group]
-            switch fetched[request.group] {
-            case .success(let offsets):
-                groups.append(
-                    GroupObservation(
-                        name: request.group, state: description?.state, memberCount: description?.memberCount,
-                        committed: offsets))
+            let result = fetched[request.group] ?? .failure(KafkaError(.timeout, "no answer for group '\(request.group)'"))
+            var committed: [TopicPartition: Int64?] = [:]
+            var fetchError: String?
+            switch result {
+            case .success(let offsets): committed = offsets
             case .failure(let error):
                 failures.append(error.message)
-                groups.append(
-                    GroupObservation(
-                        name: request.group, state: description?.state, memberCount: description?.memberCount,
-                        committed: [:], fetchError: error.message))
-            case nil:
-                failures.append("no answer for group '\(request.group)'")
-                groups.append(GroupObservation(name: request.group, committed: [:], fetchError: "no answer"))
+                fetchError = error.message
             }
+            let description = descriptions[request.group]
+            groups.append(
+                GroupObservation(
+                    name: request.group, state: description?.state, memberCount: description?.memberCount,
+                    committed: committed, fetchError: fetchError))
         }
         if let first = failures.first {
             errors[.committedOffsets] = "\(failures.count) of \(requests.count) groups failed; first: \(first)"

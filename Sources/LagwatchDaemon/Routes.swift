@@ -12,7 +12,6 @@ import LagwatchModel
 public struct Routes: Sendable {
     let store: SnapshotStore
     let telemetryPath: String
-    let clusterNames: [String]
     let pollIntervalSeconds: Double
     let now: @Sendable () -> Double
 
@@ -20,13 +19,11 @@ public struct Routes: Sendable {
     public init(
         store: SnapshotStore,
         telemetryPath: String,
-        clusterNames: [String],
         pollIntervalSeconds: Double,
         now: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.store = store
         self.telemetryPath = telemetryPath
-        self.clusterNames = clusterNames
         self.pollIntervalSeconds = pollIntervalSeconds
         self.now = now
     }
@@ -66,7 +63,7 @@ public struct Routes: Sendable {
         let limit = 3 * pollIntervalSeconds
         let time = now()
         var problems: [String] = []
-        for name in clusterNames {
+        for name in store.clusterNames {
             guard let snapshot = snapshots.first(where: { $0.clusterName == name }) else {
                 problems.append("cluster \(name): no poll completed yet")
                 continue
@@ -82,7 +79,7 @@ public struct Routes: Sendable {
     private func index() -> HTTPResponse {
         let snapshots = store.current.snapshots
         var rows = ""
-        for name in clusterNames {
+        for name in store.clusterNames {
             let snapshot = snapshots.first { $0.clusterName == name }
             let state = snapshot.map { $0.up ? "up" : "down" } ?? "not polled yet"
             let groups = snapshot.map { String($0.groups.count) } ?? "–"

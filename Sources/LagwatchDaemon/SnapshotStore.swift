@@ -20,7 +20,8 @@ public final class SnapshotStore: Sendable {
         public let gzip: GzipPrefix
     }
 
-    private let clusterOrder: [String]
+    /// The clusters served, in the order their series are written.
+    public let clusterNames: [String]
     private let info: ExporterInfo
     private let latest: Mutex<Rendered>
     /// Serialises rendering, so two clusters finishing together both end up in the body.
@@ -28,7 +29,7 @@ public final class SnapshotStore: Sendable {
 
     /// Creates an empty store for the clusters named, in the order their series are written.
     public init(clusterNames: [String], info: ExporterInfo) {
-        clusterOrder = clusterNames
+        self.clusterNames = clusterNames
         self.info = info
         latest = Mutex(Self.render([], info: info))
     }
@@ -40,7 +41,7 @@ public final class SnapshotStore: Sendable {
     public func publish(_ snapshot: ClusterSnapshot) {
         renderLock.withLock { byCluster in
             byCluster[snapshot.clusterName] = snapshot
-            let rendered = Self.render(clusterOrder.compactMap { byCluster[$0] }, info: info)
+            let rendered = Self.render(clusterNames.compactMap { byCluster[$0] }, info: info)
             latest.withLock { $0 = rendered }
         }
     }
