@@ -184,14 +184,7 @@ public final class AdminClient: @unchecked Sendable {
             guard let event = rd_kafka_queue_poll(queue, Int32(clamping: deadline.remainingMilliseconds)) else {
                 continue
             }
-            let id = UInt(bitPattern: rd_kafka_event_opaque(event))
-            let group: String? = state.withLock { state in
-                state.abandoned.remove(id)
-                guard let group = state.offsetRequests.removeValue(forKey: id) else { return nil }
-                state.offsetRequestByGroup[group] = nil
-                return group
-            }
-            if let group, wanted.contains(group) {
+            if let group = settle(event), wanted.contains(group) {
                 results[group] = Self.parseCommittedOffsets(event, group: group)
                 waitingFor.remove(group)
             }
@@ -223,6 +216,20 @@ public final class AdminClient: @unchecked Sendable {
 
     // MARK: - Queue handling
 
+    /// Marks the request an event answers as no longer outstanding.
+    ///
+    /// - Returns: the group, when the event answers a committed-offsets request.
+    @discardableResult
+    private func settle(_ event: OpaquePointer) -> String? {
+        let id = UInt(bitPattern: rd_kafka_event_opaque(event))
+        return state.withLock { state in
+            state.abandoned.remove(id)
+            guard let group = state.offsetRequests.removeValue(forKey: id) else { return nil }
+            state.offsetRequestByGroup[group] = nil
+            return group
+        }
+    }
+
     private func newID() -> UInt {
         state.withLock { state in
             defer { state.nextID += 1 }
@@ -251,14 +258,8 @@ public final class AdminClient: @unchecked Sendable {
             guard let event = rd_kafka_queue_poll(queue, Int32(clamping: deadline.remainingMilliseconds)) else {
                 continue
             }
-            let id = UInt(bitPattern: rd_kafka_event_opaque(event))
-            state.withLock { state in
-                if let group = state.offsetRequests.removeValue(forKey: id) {
-                    state.offsetRequestByGroup[group] = nil
-                }
-                state.abandoned.remove(id)
-            }
-            if waiting.remove(id) != nil { body(event) }
+            settle(event)
+            if waiting.remove(UInt(bitPattern: rd_kafka_event_opaque(event))) != nil { body(event) }
             rd_kafka_event_destroy(event)
         }
         let unanswered = waiting
