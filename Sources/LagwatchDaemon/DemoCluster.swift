@@ -72,12 +72,13 @@ public final class DemoCluster: @unchecked Sendable {
         configuration = cluster
     }
 
-    /// Starts producing and committing once per second on a thread of its own.
+    /// Starts producing and committing once per second on a thread of its own; returns after the first round.
     public func start() throws {
         let producer = try MessageProducer(bootstrapServers: mock.bootstrapServers, logger: logger)
         let committers = try Self.groups.map {
             try OffsetCommitter(group: $0.name, bootstrapServers: mock.bootstrapServers, logger: logger)
         }
+        let firstRound = DispatchSemaphore(value: 0)
         let thread = Thread { [self] in
             var produced: [TopicPartition: Int64] = [:]
             var committed: [String: [TopicPartition: Int64]] = [:]
@@ -105,6 +106,7 @@ public final class DemoCluster: @unchecked Sendable {
                         logger.debug("Demo commit failed", metadata: ["error": "\(error)"])
                     }
                 }
+                firstRound.signal()
                 Thread.sleep(forTimeInterval: 1)
             }
             // Clients go before the mock cluster.
@@ -113,6 +115,8 @@ public final class DemoCluster: @unchecked Sendable {
         }
         thread.name = "lagwatch-demo-workload"
         thread.start()
+        // Let the first messages and commits land before lagwatch's first poll, so it already shows lag.
+        _ = firstRound.wait(timeout: .now() + 10)
     }
 
     /// Stops the workload and waits for it.
