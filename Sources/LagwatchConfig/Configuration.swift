@@ -26,6 +26,12 @@ public struct Configuration: Sendable {
     public var telemetryPath = "/metrics"
     /// Seconds between the starts of two polls.
     public var pollIntervalSeconds: Double = 15
+    /// The window produce and consume rates are averaged over, in seconds, when set; at least two poll
+    /// intervals. See ``rateWindowSeconds``.
+    public var configuredRateWindowSeconds: Double?
+    /// The rate window in effect: the configured one, else 5 minutes or four poll intervals, whichever is
+    /// longer.
+    public var rateWindowSeconds: Double { configuredRateWindowSeconds ?? max(300, 4 * pollIntervalSeconds) }
     /// Log verbosity.
     public var logLevel: LogLevel = .info
     /// Log format.

@@ -2,7 +2,7 @@ import LagwatchModel
 import Yams
 
 extension ConfigurationLoader {
-    static let topLevelKeys = ["poll_interval", "web", "log", "clusters"]
+    static let topLevelKeys = ["poll_interval", "rates", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
         "client_recreate_polls", "watermark_batch_size",
@@ -32,6 +32,13 @@ extension ConfigurationLoader {
         var configuration = Configuration()
         if let interval = try top.seconds("poll_interval", range: 1...3600) {
             configuration.pollIntervalSeconds = interval
+        }
+        if let rates = try top.mapping("rates") {
+            try rates.rejectUnknownKeys(["window"])
+            if let window = try rates.seconds("window", range: rateWindowRange) {
+                configuration.configuredRateWindowSeconds = window
+            }
+            if let problem = rateWindowProblem(configuration) { throw rates.error(at: "window", problem) }
         }
         if let web = try top.mapping("web") {
             try web.rejectUnknownKeys(["listen_address", "telemetry_path"])

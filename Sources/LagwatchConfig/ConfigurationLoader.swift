@@ -18,6 +18,8 @@ public struct CommandLineSettings: Sendable {
     public var telemetryPath: String?
     /// `--poll.interval`.
     public var pollInterval: String?
+    /// `--rates.window`.
+    public var rateWindow: String?
     /// `--log.level`.
     public var logLevel: String?
     /// `--log.format`.
@@ -69,6 +71,16 @@ public enum ConfigurationLoader {
             }
             configuration.pollIntervalSeconds = seconds
         }
+        if let window = flags.rateWindow {
+            guard let seconds = DurationParser.seconds(window), rateWindowRange.contains(seconds) else {
+                throw ConfigurationError(
+                    location: "--rates.window", "must be a duration from 2s to 24h such as 5m, not '\(window)'")
+            }
+            configuration.configuredRateWindowSeconds = seconds
+        }
+        if flags.rateWindow != nil || flags.pollInterval != nil, let problem = rateWindowProblem(configuration) {
+            throw ConfigurationError(location: flags.rateWindow != nil ? "--rates.window" : "--poll.interval", problem)
+        }
         if let level = flags.logLevel {
             configuration.logLevel = try choice(level, location: "--log.level")
         }
@@ -115,6 +127,18 @@ public enum ConfigurationLoader {
     }
 
     // MARK: - Validation shared by flags and file
+
+    static let rateWindowRange: ClosedRange<Double> = 2...86_400
+
+    /// Why the rate window does not fit the poll interval, if it does not: a window must hold at least
+    /// three polls, or most rates would span a single interval or be missing.
+    static func rateWindowProblem(_ configuration: Configuration) -> String? {
+        let window = configuration.rateWindowSeconds
+        let interval = configuration.pollIntervalSeconds
+        guard window < 2 * interval else { return nil }
+        return "the rate window (\(DurationParser.format(window))) must be at least twice the poll interval "
+            + "(\(DurationParser.format(interval)))"
+    }
 
     /// One of an enum's raw values, or an error listing them.
     static func choice<T: CaseIterable & RawRepresentable<String>>(_ text: String, location: String) throws -> T {

@@ -22,6 +22,20 @@ public enum DurationParser {
         }
         return total
     }
+
+    /// Writes seconds the way ``seconds(_:)`` reads them, in the largest units that divide them (`5m`, `90s`,
+    /// `1h30m`, `500ms`).
+    public static func format(_ seconds: Double) -> String {
+        var milliseconds = Int((seconds * 1000).rounded())
+        guard milliseconds > 0 else { return "0s" }
+        var text = ""
+        for (unit, size) in [("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] where milliseconds >= size {
+            if size == 1000, milliseconds % 1000 != 0 { continue }
+            text += "\(milliseconds / size)\(unit)"
+            milliseconds %= size
+        }
+        return text
+    }
 }
 
 extension String {

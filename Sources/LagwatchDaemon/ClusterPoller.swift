@@ -19,16 +19,18 @@ public final class ClusterPoller: @unchecked Sendable {
     private var client: (any ClusterClient)?
     private var pollsWithClient = 0
     private var counters = PollCounters()
+    private var rates: RateTracker
     private var lastDiscovery: GroupDiscoveryStatus?
     private var lastFailedStages: Set<PollStage> = []
     private let logger: Logger
     private let now: @Sendable () -> Double
 
-    /// Creates a poller and its first client.
+    /// Creates a poller and its first client; rates are averaged over `rateWindowSeconds`.
     ///
     /// - Throws: what the factory throws (a librdkafka property it rejected, for example).
     public init(
         cluster: ClusterConfiguration,
+        rateWindowSeconds: Double = 300,
         logger: Logger,
         now: @escaping @Sendable () -> Double = WallClock.now,
         makeClient: @escaping ClientFactory
@@ -36,6 +38,7 @@ public final class ClusterPoller: @unchecked Sendable {
         self.cluster = cluster
         self.makeClient = makeClient
         self.now = now
+        rates = RateTracker(windowSeconds: rateWindowSeconds)
         var logger = logger
         logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
         self.logger = logger
@@ -57,7 +60,7 @@ public final class ClusterPoller: @unchecked Sendable {
         pollsWithClient += 1
         counters.record(observation)
         logChanges(observation)
-        return SnapshotBuilder.build(observation, counters: counters)
+        return SnapshotBuilder.build(observation, counters: counters, rates: rates.record(observation))
     }
 
     private func replaceClientIfDue() {

@@ -46,7 +46,9 @@ public final class Daemon: @unchecked Sendable {
         var loops: [PollLoop] = []
         for cluster in configuration.clusters {
             do {
-                let poller = try ClusterPoller(cluster: cluster, logger: logger, makeClient: factory(cluster))
+                let poller = try ClusterPoller(
+                    cluster: cluster, rateWindowSeconds: configuration.rateWindowSeconds, logger: logger,
+                    makeClient: factory(cluster))
                 loops.append(
                     PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds) {
                         [notifier] snapshot in notifier.notify("STATUS=" + Self.status(snapshot))

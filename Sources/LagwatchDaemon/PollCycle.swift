@@ -15,11 +15,13 @@ public enum PollCycle {
         let startedAt = now()
         var errors: [PollStage: String] = [:]
         var durations: [PollStage: Double] = [:]
+        var observedAt: [PollStage: Double] = [:]
         var stageStart = startedAt
-        /// Records the time since the previous stage ended as `stage`'s.
+        /// Records the time since the previous stage ended as `stage`'s, and its middle as when its data was seen.
         func finished(_ stage: PollStage) {
             let time = now()
             durations[stage] = time - stageStart
+            observedAt[stage] = stageStart + (time - stageStart) / 2
             stageStart = time
         }
         client.serveCallbacks()
@@ -36,6 +38,7 @@ public enum PollCycle {
                 discovery: cluster.discoverGroups ? .failed(reason: "\(error)") : .disabled, stageErrors: errors,
                 startedAt: startedAt, durationSeconds: now() - startedAt)
             observation.stageDurations = durations
+            observation.observedAt = observedAt
             return observation
         }
 
@@ -114,6 +117,7 @@ public enum PollCycle {
             clusterName: cluster.name, metadata: metadata, watermarks: marks.watermarks, groups: groups,
             discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
         observation.stageDurations = durations
+        observation.observedAt = observedAt
         return observation
     }
 

@@ -62,6 +62,29 @@ public enum MetricCatalog {
         "kafka_consumergroup_lag_sum", .untyped, labels: cgt,
         help: "Sum of a consumer group's lag over the partitions of a topic; absent when any partition's lag "
             + "is unknown in this poll.")
+    // MARK: - Rates (lagwatch's additions in kafka_exporter's naming)
+
+    /// Produce rate per partition.
+    public static let partitionProduceRate = MetricFamily(
+        "kafka_topic_partition_produce_rate_messages_per_second", .gauge, labels: tp,
+        help: "Messages produced to a partition per second: growth of its high watermark averaged over the "
+            + "rate window (lagwatch_rate_window_seconds).")
+    /// Produce rate per topic.
+    public static let topicProduceRate = MetricFamily(
+        "kafka_topic_produce_rate_messages_per_second", .gauge, labels: ["cluster_name", "topic"],
+        help: "Messages produced to a topic per second, averaged over the rate window; absent when any "
+            + "partition has no rate in this poll.")
+    /// Consume rate per group and partition.
+    public static let groupConsumeRate = MetricFamily(
+        "kafka_consumergroup_consume_rate_messages_per_second", .gauge, labels: cgtp,
+        help: "Messages a consumer group consumed from a partition per second: growth of its committed offset "
+            + "averaged over the rate window.")
+    /// Consume rate per group and topic.
+    public static let groupTopicConsumeRate = MetricFamily(
+        "kafka_consumergroup_topic_consume_rate_messages_per_second", .gauge, labels: cgt,
+        help: "Messages a consumer group consumed from a topic per second, averaged over the rate window; "
+            + "absent when any of its partitions has no rate in this poll.")
+
     /// Member count.
     public static let groupMembers = MetricFamily(
         "kafka_consumergroup_members", .gauge, labels: cg,
@@ -120,6 +143,11 @@ public enum MetricCatalog {
     public static let controller = MetricFamily(
         "lagwatch_cluster_controller_id", .gauge, labels: ["cluster_name"],
         help: "Broker id of the cluster's controller.")
+    /// The rate window.
+    public static let rateWindow = MetricFamily(
+        "lagwatch_rate_window_seconds", .gauge, labels: ["cluster_name"],
+        help: "The window the produce and consume rate gauges are averaged over (the rates' actual span is "
+            + "within one poll interval or an eighth of the window of it).")
     /// Partitions without watermarks.
     public static let partitionsWithoutWatermarks = MetricFamily(
         "lagwatch_partitions_without_watermarks", .gauge, labels: ["cluster_name"],
@@ -146,8 +174,9 @@ public enum MetricCatalog {
         brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
         partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
         groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupMembers,
+        partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
-        groupDiscoverySupported, controller, partitionsWithoutWatermarks, groupFetchSuccess,
+        groupDiscoverySupported, controller, rateWindow, partitionsWithoutWatermarks, groupFetchSuccess,
         groupPartitionsWithoutCommit, groupPartitionsBehindLogStart, snapshotAge,
     ]
 }

@@ -146,6 +146,38 @@ public enum TextRenderer {
             guard let members = group.memberCount else { return }
             writer.sample(MetricCatalog.groupMembers, labels: labels, value: Int64(members))
         }
+        renderRates(clusters, into: &writer)
+    }
+
+    private static func renderRates(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
+        writer.header(MetricCatalog.partitionProduceRate)
+        for cluster in clusters {
+            for (index, topic) in cluster.snapshot.topics.enumerated() {
+                for partition in topic.partitions {
+                    guard let rate = partition.produceRate else { continue }
+                    writer.sample(
+                        MetricCatalog.partitionProduceRate, labels: cluster.topicLabels[index],
+                        extra: partitionLabel(partition.metadata.partition), value: rate)
+                }
+            }
+        }
+        writer.header(MetricCatalog.topicProduceRate)
+        for cluster in clusters {
+            for (index, topic) in cluster.snapshot.topics.enumerated() {
+                guard let rate = topic.produceRate else { continue }
+                writer.sample(MetricCatalog.topicProduceRate, labels: cluster.topicLabels[index], value: rate)
+            }
+        }
+        writer.header(MetricCatalog.groupConsumeRate)
+        eachGroupPartition(clusters) { labels, lag in
+            guard let rate = lag.consumeRate else { return }
+            writer.sample(MetricCatalog.groupConsumeRate, labels: labels, extra: partitionLabel(lag.partition), value: rate)
+        }
+        writer.header(MetricCatalog.groupTopicConsumeRate)
+        eachGroupTopic(clusters) { labels, topic in
+            guard let rate = topic.consumeRate else { return }
+            writer.sample(MetricCatalog.groupTopicConsumeRate, labels: labels, value: rate)
+        }
     }
 
     private static func renderSelf(
@@ -196,6 +228,7 @@ public enum TextRenderer {
         perCluster(MetricCatalog.controller, clusters, into: &writer) { snapshot in
             snapshot.controllerID.flatMap { $0 >= 0 ? Double($0) : nil }
         }
+        perCluster(MetricCatalog.rateWindow, clusters, into: &writer) { $0.rateWindowSeconds }
         perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
             snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
         }

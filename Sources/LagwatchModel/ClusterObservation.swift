@@ -44,6 +44,9 @@ public struct ClusterObservation: Sendable {
     public var stageErrors: [PollStage: String]
     /// Wall time each stage took, in seconds; a stage that did not run is missing.
     public var stageDurations: [PollStage: Double] = [:]
+    /// The time each stage's data is taken to describe: the middle of the stage, in seconds since the epoch.
+    /// Rates use it rather than the poll's start, so a slow stage before does not skew them.
+    public var observedAt: [PollStage: Double] = [:]
     /// Wall-clock time the poll started, in seconds since the Unix epoch.
     public var startedAt: Double
     /// How long the poll took, in seconds.

@@ -4,11 +4,14 @@ public struct PartitionState: Sendable, Hashable {
     public var metadata: PartitionMetadata
     /// Watermarks, or `nil` when they could not be fetched in this poll (no series is exported then).
     public var watermarks: Watermarks?
+    /// Messages produced per second, averaged over the rate window; `nil` when there is no rate this poll.
+    public var produceRate: Double?
 
     /// Creates a partition state.
-    public init(metadata: PartitionMetadata, watermarks: Watermarks?) {
+    public init(metadata: PartitionMetadata, watermarks: Watermarks?, produceRate: Double? = nil) {
         self.metadata = metadata
         self.watermarks = watermarks
+        self.produceRate = produceRate
     }
 }
 
@@ -18,11 +21,14 @@ public struct TopicState: Sendable, Hashable {
     public var name: String
     /// The topic's partitions.
     public var partitions: [PartitionState]
+    /// The sum of the partitions' produce rates, or `nil` when any partition has none this poll.
+    public var produceRate: Double?
 
-    /// Creates a topic state.
+    /// Creates a topic state and sums its partitions' produce rates.
     public init(name: String, partitions: [PartitionState]) {
         self.name = name
         self.partitions = partitions
+        self.produceRate = sumOfAll(partitions.map(\.produceRate))
     }
 }
 
@@ -36,13 +42,17 @@ public struct PartitionLag: Sendable, Hashable {
     public var lag: Int64?
     /// True when the committed offset is below the log start: retention deleted messages the group never read.
     public var behindLogStart: Bool
+    /// Messages consumed (committed) per second, averaged over the rate window; `nil` when there is no rate
+    /// this poll.
+    public var consumeRate: Double?
 
     /// Creates a partition lag.
-    public init(partition: Int32, committed: Int64, lag: Int64?, behindLogStart: Bool) {
+    public init(partition: Int32, committed: Int64, lag: Int64?, behindLogStart: Bool, consumeRate: Double? = nil) {
         self.partition = partition
         self.committed = committed
         self.lag = lag
         self.behindLogStart = behindLogStart
+        self.consumeRate = consumeRate
     }
 }
 
@@ -57,6 +67,8 @@ public struct GroupTopicLag: Sendable, Hashable {
     /// The sum of lag over ``partitions``, or `nil` when any partition's lag is unknown this poll, so that
     /// a partial sum is never shown as the whole.
     public var lagSum: Int64?
+    /// The sum of the partitions' consume rates, or `nil` when any partition has none this poll.
+    public var consumeRate: Double?
 
     /// Creates a topic lag and computes its sums.
     public init(topic: String, partitions: [PartitionLag]) {
@@ -72,7 +84,18 @@ public struct GroupTopicLag: Sendable, Hashable {
             sum = running &+ lag
         }
         self.lagSum = sum
+        self.consumeRate = sumOfAll(partitions.map(\.consumeRate))
     }
+}
+
+/// The sum of `values`, or `nil` when any is `nil`: a partial sum is never shown as the whole.
+func sumOfAll(_ values: [Double?]) -> Double? {
+    var sum = 0.0
+    for value in values {
+        guard let value else { return nil }
+        sum += value
+    }
+    return sum
 }
 
 /// A consumer group's lag over every watched topic it has committed to.
@@ -156,6 +179,8 @@ public struct ClusterSnapshot: Sendable {
     public var stageErrors: [PollStage: String]
     /// Wall time of each stage that ran in this poll, in seconds.
     public var stageDurations: [PollStage: Double] = [:]
+    /// The window produce and consume rates are averaged over, in seconds; `nil` when rates are not computed.
+    public var rateWindowSeconds: Double?
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
     public var partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.

@@ -12,15 +12,26 @@
 /// - only partitions of topics present in this poll's (filtered) metadata are reported, so deleted topics
 ///   vanish at once;
 /// - a group with no members keeps its series for as long as it has committed offsets.
+///
+/// Rates come from a ``RateTracker``, which owns the history across polls; the builder only places them.
 public enum SnapshotBuilder {
     /// Builds the snapshot of one poll. Pure: no I/O and no clock.
-    public static func build(_ observation: ClusterObservation, counters: PollCounters) -> ClusterSnapshot {
-        var snapshot = lagSnapshot(observation, counters: counters)
+    public static func build(
+        _ observation: ClusterObservation,
+        counters: PollCounters,
+        rates: ObservedRates? = nil
+    ) -> ClusterSnapshot {
+        var snapshot = lagSnapshot(observation, counters: counters, rates: rates)
         snapshot.stageDurations = observation.stageDurations
+        snapshot.rateWindowSeconds = rates?.windowSeconds
         return snapshot
     }
 
-    private static func lagSnapshot(_ observation: ClusterObservation, counters: PollCounters) -> ClusterSnapshot {
+    private static func lagSnapshot(
+        _ observation: ClusterObservation,
+        counters: PollCounters,
+        rates: ObservedRates?
+    ) -> ClusterSnapshot {
         guard let metadata = observation.metadata else {
             return ClusterSnapshot(
                 clusterName: observation.clusterName, up: false, brokers: [], controllerID: nil, topics: [],
@@ -34,9 +45,10 @@ public enum SnapshotBuilder {
             TopicState(
                 name: topic.name,
                 partitions: topic.partitions.map { partition in
-                    let marks = observation.watermarks[TopicPartition(topic.name, partition.partition)]
+                    let key = TopicPartition(topic.name, partition.partition)
+                    let marks = observation.watermarks[key]
                     if marks == nil { missingWatermarks += 1 }
-                    return PartitionState(metadata: partition, watermarks: marks)
+                    return PartitionState(metadata: partition, watermarks: marks, produceRate: rates?.produce[key])
                 }
             )
         }
@@ -45,7 +57,7 @@ public enum SnapshotBuilder {
             for partition in topic.partitions { known.insert(TopicPartition(topic.name, partition.partition)) }
         }
         let groups = observation.groups
-            .map { lag(of: $0, known: known, watermarks: observation.watermarks) }
+            .map { lag(of: $0, known: known, watermarks: observation.watermarks, rates: rates?.consume[$0.name]) }
             .sorted { $0.name < $1.name }
         return ClusterSnapshot(
             clusterName: observation.clusterName, up: true, brokers: metadata.brokers,
@@ -59,7 +71,8 @@ public enum SnapshotBuilder {
     static func lag(
         of group: GroupObservation,
         known: Set<TopicPartition>,
-        watermarks: [TopicPartition: Watermarks]
+        watermarks: [TopicPartition: Watermarks],
+        rates: [TopicPartition: Double]? = nil
     ) -> GroupLag {
         var byTopic: [String: [PartitionLag]] = [:]
         var withoutCommit = 0
@@ -74,7 +87,9 @@ public enum SnapshotBuilder {
             if behind { behindLogStart += 1 }
             let lag = marks.map { max(0, $0.high - committed) }
             byTopic[key.topic, default: []].append(
-                PartitionLag(partition: key.partition, committed: committed, lag: lag, behindLogStart: behind)
+                PartitionLag(
+                    partition: key.partition, committed: committed, lag: lag, behindLogStart: behind,
+                    consumeRate: rates?[key])
             )
         }
         let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in

@@ -36,6 +36,11 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("poll.interval"), help: "Time between polls, such as 15s (default: 15s).")
     var pollInterval: String?
 
+    @Option(
+        name: .customLong("rates.window"),
+        help: "Window produce and consume rates are averaged over, at least two poll intervals (default: 5m).")
+    var rateWindow: String?
+
     @Option(name: .customLong("log.level"), help: "debug, info, warning or error (default: info).")
     var logLevel: String?
 
@@ -51,6 +56,7 @@ struct ServeOptions: ParsableArguments {
         settings.listenAddress = listenAddress
         settings.telemetryPath = telemetryPath
         settings.pollInterval = pollInterval
+        settings.rateWindow = rateWindow
         settings.logLevel = logLevel
         settings.logFormat = logFormat
         return settings

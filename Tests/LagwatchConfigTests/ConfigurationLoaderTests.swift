@@ -59,6 +59,9 @@ private let goodFile = """
         ("pol_interval: 15s\n", "f.yml:1: pol_interval: unknown key"),
         ("poll_interval: 15\n", "f.yml:1: poll_interval: must be a duration"),
         ("poll_interval: 0s\n", "f.yml:1: poll_interval: must be a duration"),
+        ("poll_interval: 1m\nrates:\n  window: 90s\n", "f.yml:3: rates.window: the rate window (1m30s) must be at least twice the poll interval (1m)"),
+        ("rates:\n  windw: 5m\n", "f.yml:2: rates.windw: unknown key"),
+        ("rates:\n  window: 1s\n", "f.yml:2: rates.window: must be a duration"),
         ("web:\n  listen_adress: :1\n", "f.yml:2: web.listen_adress: unknown key"),
         ("web:\n  listen_address: nowhere\n", "f.yml:2: web.listen_address: 'nowhere' is not [HOST]:PORT"),
         ("web:\n  telemetry_path: metrics\n", "f.yml:2: web.telemetry_path:"),
@@ -113,6 +116,9 @@ private let goodFile = """
         (["--kafka.server": "k:1", "--group": "g:a,,b"], "--group: 'g:a,,b' has an empty topic name"),
         (["--group": "g"], "--group: needs a cluster"),
         (["--poll.interval": "fast"], "--poll.interval: must be a duration"),
+        (["--rates.window": "soon"], "--rates.window: must be a duration"),
+        (["--rates.window": "20s"], "--rates.window: the rate window (20s) must be at least twice the poll interval (15s)"),
+        (["--rates.window": "1m", "--poll.interval": "45s"], "--rates.window: the rate window (1m) must be at least twice"),
         (["--log.level": "verbose"], "--log.level: must be one of"),
         (["--log.format": "xml"], "--log.format: must be one of"),
         (["--web.listen-address": "9308"], "--web.listen-address: '9308' is not [HOST]:PORT"),
@@ -124,6 +130,7 @@ private let goodFile = """
         settings.kafkaServers = flags["--kafka.server"].map { [$0] } ?? []
         settings.groups = flags["--group"].map { [$0] } ?? []
         settings.pollInterval = flags["--poll.interval"]
+        settings.rateWindow = flags["--rates.window"]
         settings.logLevel = flags["--log.level"]
         settings.logFormat = flags["--log.format"]
         settings.listenAddress = flags["--web.listen-address"]
@@ -133,6 +140,23 @@ private let goodFile = """
             _ = try ConfigurationLoader.load(settings, environment: [:])
         } throws: { error in
             "\(error)".hasPrefix(expected)
+        }
+    }
+
+    @Test func theRateWindowDefaultsToFiveMinutesOrFourPollsAndCanBeSet() throws {
+        #expect(try ConfigurationLoader.parse("poll_interval: 15s\n", fileName: "f", environment: [:]).rateWindowSeconds == 300)
+        #expect(try ConfigurationLoader.parse("poll_interval: 10m\n", fileName: "f", environment: [:]).rateWindowSeconds == 2400)
+        let set = try ConfigurationLoader.parse("rates:\n  window: 1m\n", fileName: "f", environment: [:])
+        #expect(set.rateWindowSeconds == 60)
+        var flags = CommandLineSettings()
+        flags.pollInterval = "1s"
+        flags.rateWindow = "2s"
+        #expect(try ConfigurationLoader.load(flags, environment: [:]).rateWindowSeconds == 2)
+    }
+
+    @Test func durationsAreWrittenAsTheyAreRead() {
+        for text in ["5m", "1m30s", "1h30m", "500ms", "1500ms", "2h"] {
+            #expect(DurationParser.format(DurationParser.seconds(text)!) == text)
         }
     }
 

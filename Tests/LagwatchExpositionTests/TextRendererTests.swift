@@ -7,6 +7,7 @@ import Testing
 private func smallCluster(name: String = "prod", group: String = "billing") -> ClusterSnapshot {
     var snapshot = smallClusterWithoutDurations(name: name, group: group)
     snapshot.stageDurations = [.watermarks: 0.125, .metadata: 0.05]
+    snapshot.rateWindowSeconds = 300
     return snapshot
 }
 
@@ -23,7 +24,7 @@ private func smallClusterWithoutDurations(name: String, group: String) -> Cluste
             TopicState(
                 name: "orders",
                 partitions: [
-                    PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10)),
+                    PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10), produceRate: 12.5),
                     PartitionState(metadata: p1, watermarks: nil),
                 ])
         ],
@@ -34,8 +35,8 @@ private func smallClusterWithoutDurations(name: String, group: String) -> Cluste
                     GroupTopicLag(
                         topic: "orders",
                         partitions: [
-                            PartitionLag(partition: 0, committed: 7, lag: 3, behindLogStart: false),
-                            PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false),
+                            PartitionLag(partition: 0, committed: 7, lag: 3, behindLogStart: false, consumeRate: 2.5),
+                            PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false, consumeRate: 0),
                         ])
                 ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
         ],

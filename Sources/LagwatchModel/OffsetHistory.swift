@@ -1,0 +1,80 @@
+/// An offset as it was seen at a time.
+public struct OffsetSample: Sendable, Hashable {
+    /// When the offset was observed, in seconds (any clock that only moves forward between polls).
+    public var time: Double
+    /// The offset.
+    public var offset: Int64
+
+    /// Creates a sample.
+    public init(time: Double, offset: Int64) {
+        self.time = time
+        self.offset = offset
+    }
+}
+
+/// The recent samples of one offset that normally only grows (a partition's high watermark, or a group's
+/// committed offset on a partition): enough to average its rate of growth over a window.
+///
+/// Memory is bounded whatever the poll interval: a sample less than `window / resolution` after the one
+/// before the last replaces the last, so at most ``resolution`` + 2 samples (16 bytes each) are kept, and
+/// samples older than the window are dropped.
+///
+/// The history starts over, and so has no rate until the next sample, when the offset goes backwards (a
+/// topic deleted and created again, a group that rewound, a truncated log) or when the clock does.
+public struct OffsetHistory: Sendable, Hashable {
+    /// How finely the window is sampled: at most this many intervals of `window / resolution` are kept.
+    public static let resolution = 8
+
+    /// Samples, oldest first.
+    public private(set) var samples: [OffsetSample] = []
+
+    /// Creates an empty history.
+    public init() {}
+
+    /// What recording a sample did to the history.
+    public enum Outcome: Sendable, Hashable {
+        /// The sample extended the history.
+        case extended
+        /// The history was empty; the sample starts it.
+        case started
+        /// The offset went backwards; the history starts over from the sample.
+        case offsetWentBack
+        /// The sample is not later than the last one; the history starts over from the sample.
+        case clockWentBack
+    }
+
+    /// Adds a sample taken now and forgets what has fallen out of `window` seconds before it.
+    @discardableResult
+    public mutating func record(_ sample: OffsetSample, window: Double) -> Outcome {
+        guard let last = samples.last else {
+            samples.append(sample)
+            return .started
+        }
+        if sample.offset < last.offset || sample.time <= last.time {
+            samples.removeAll(keepingCapacity: true)
+            samples.append(sample)
+            return sample.offset < last.offset ? .offsetWentBack : .clockWentBack
+        }
+        let spacing = window / Double(Self.resolution)
+        if samples.count >= 2, sample.time - samples[samples.count - 2].time < spacing {
+            samples[samples.count - 1] = sample
+        } else {
+            samples.append(sample)
+        }
+        let start = sample.time - window
+        if let firstInside = samples.firstIndex(where: { $0.time >= start }), firstInside > 0 {
+            samples.removeFirst(firstInside)
+        }
+        return .extended
+    }
+
+    /// The average growth per second between the oldest sample within the window and the newest, or `nil`
+    /// with fewer than two such samples.
+    public var rate: Double? {
+        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
+        return Double(last.offset - first.offset) / (last.time - first.time)
+    }
+
+    /// The time of the newest sample.
+    public var lastTime: Double? { samples.last?.time }
+}
