@@ -17,7 +17,8 @@ public struct OffsetSample: Sendable, Hashable {
 ///
 /// Memory is bounded whatever the poll interval: a sample less than `window / resolution` after the one
 /// before the last replaces the last, so at most ``resolution`` + 2 samples (16 bytes each) are kept, and
-/// samples older than the window are dropped.
+/// samples older than the window are dropped. An offset that does not move (an idle partition, a group
+/// that is not consuming) keeps two samples: the start and the end of the run.
 ///
 /// The history starts over, and so has no rate until the next sample, when the offset goes backwards (a
 /// topic deleted and created again, a group that rewound, a truncated log) or when the clock does.
@@ -56,14 +57,24 @@ public struct OffsetHistory: Sendable, Hashable {
             return sample.offset < last.offset ? .offsetWentBack : .clockWentBack
         }
         let spacing = window / Double(Self.resolution)
-        if samples.count >= 2, sample.time - samples[samples.count - 2].time < spacing {
-            samples[samples.count - 1] = sample
+        let count = samples.count
+        if count >= 2, samples[count - 2].offset == sample.offset || sample.time - samples[count - 2].time < spacing {
+            // Either the run of equal offsets goes on, or the last sample is too close to the one before.
+            samples[count - 1] = sample
         } else {
             samples.append(sample)
         }
         let start = sample.time - window
         if let firstInside = samples.firstIndex(where: { $0.time >= start }), firstInside > 0 {
-            samples.removeFirst(firstInside)
+            let lastOutside = samples[firstInside - 1]
+            samples.removeFirst(firstInside - 1)
+            if lastOutside.offset == samples[1].offset {
+                // The offset did not move from that sample to the next, so it was the same at the window's
+                // start: keep it as a sample there, and the rate spans the whole window.
+                samples[0].time = start
+            } else {
+                samples.removeFirst()
+            }
         }
         return .extended
     }

@@ -133,7 +133,8 @@ struct Bench: ParsableCommand {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = 19_000 + Int(getpid() % 1000)
-        var yaml = "poll_interval: 10s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
+        // Short polls and window, so that the rate histories are full (10 samples each) when memory is read.
+        var yaml = "poll_interval: 2s\nrates:\n  window: 20s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
         yaml += "    bootstrap_servers: [\"\(cluster.bootstrapServers[0])\"]\n    max_in_flight_requests: \(maxInFlight)\n"
         yaml += "    timeouts:\n      offsets: 30s\n    groups:\n      discover: false\n      static:\n"
         for group in cluster.staticGroups {
@@ -149,7 +150,7 @@ struct Bench: ParsableCommand {
             child.terminate()
             child.waitUntilExit()
         }
-        // Wait for two completed polls, so the body is the full one.
+        // Wait for twelve completed polls: the body is the full one, rates included, and histories are full.
         var plain = [UInt8]()
         let deadline = Date().addingTimeInterval(120)
         while Date() < deadline {
@@ -157,13 +158,13 @@ struct Bench: ParsableCommand {
             guard let body = try? BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: false) else { continue }
             let text = String(decoding: body, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
-                let value = Double(line.split(separator: " ").last ?? ""), value >= 2
+                let value = Double(line.split(separator: " ").last ?? ""), value >= 12
             {
                 plain = body
                 break
             }
         }
-        guard !plain.isEmpty else { throw ValidationError("the child lagwatch did not complete two polls in 120 s") }
+        guard !plain.isEmpty else { throw ValidationError("the child lagwatch did not complete twelve polls in 120 s") }
         let lines = String(decoding: plain, as: UTF8.self).split(separator: "\n")
         let seriesCount = lines.filter { !$0.hasPrefix("#") }.count
         let pollLine = lines.first { $0.hasPrefix("lagwatch_poll_duration_seconds{") } ?? ""

@@ -63,6 +63,24 @@ private let p1 = TopicPartition("t", 1)
         #expect(span <= 300 && span >= 300 - 300 / Double(OffsetHistory.resolution) - 1, "span \(span)")
     }
 
+    @Test func anIdleOffsetKeepsTwoSamplesAndARateOfZeroOverTheWholeWindow() throws {
+        var history = OffsetHistory()
+        for step in 0..<100 { history.record(OffsetSample(time: Double(step) * 15, offset: 42), window: 300) }
+        #expect(history.samples.count == 2)
+        #expect(history.rate == 0)
+        #expect(history.samples.last!.time - history.samples.first!.time == 300)
+    }
+
+    @Test func anOffsetThatStartsMovingAfterAnIdleSpellIsAveragedOverTheWholeWindow() throws {
+        var history = OffsetHistory()
+        // Idle at 1,000 for ten minutes, then 20/s for the last minute: 1,200 messages in the 5-minute window.
+        for step in 0...40 { history.record(OffsetSample(time: Double(step) * 15, offset: 1000), window: 300) }
+        for step in 1...4 {
+            history.record(OffsetSample(time: 600 + Double(step) * 15, offset: 1000 + Int64(step) * 300), window: 300)
+        }
+        #expect(history.rate == 4)
+    }
+
     @Test func rateAveragesOverTheWindowOnly() {
         var history = OffsetHistory()
         // 100/s for ten minutes, then 10/s for the last five: a 5-minute window sees only the slow part.
