@@ -32,6 +32,8 @@ public struct Configuration: Sendable {
     /// The rate window in effect: the configured one, else 5 minutes or four poll intervals, whichever is
     /// longer.
     public var rateWindowSeconds: Double { configuredRateWindowSeconds ?? max(300, 4 * pollIntervalSeconds) }
+    /// Points of (time, high watermark) kept per partition to estimate lag in seconds; 16 bytes each.
+    public var timeLagHistoryPoints = 32
     /// Log verbosity.
     public var logLevel: LogLevel = .info
     /// Log format.

@@ -2,7 +2,7 @@ import LagwatchModel
 import Yams
 
 extension ConfigurationLoader {
-    static let topLevelKeys = ["poll_interval", "rates", "web", "log", "clusters"]
+    static let topLevelKeys = ["poll_interval", "rates", "time_lag", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
         "client_recreate_polls", "watermark_batch_size",
@@ -39,6 +39,12 @@ extension ConfigurationLoader {
                 configuration.configuredRateWindowSeconds = window
             }
             if let problem = rateWindowProblem(configuration) { throw rates.error(at: "window", problem) }
+        }
+        if let timeLag = try top.mapping("time_lag") {
+            try timeLag.rejectUnknownKeys(["history_points"])
+            if let points = try timeLag.int("history_points", range: 3...4096) {
+                configuration.timeLagHistoryPoints = points
+            }
         }
         if let web = try top.mapping("web") {
             try web.rejectUnknownKeys(["listen_address", "telemetry_path"])

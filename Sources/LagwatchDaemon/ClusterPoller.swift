@@ -20,17 +20,20 @@ public final class ClusterPoller: @unchecked Sendable {
     private var pollsWithClient = 0
     private var counters = PollCounters()
     private var rates: RateTracker
+    private var timelines: WatermarkTimelines
     private var lastDiscovery: GroupDiscoveryStatus?
     private var lastFailedStages: Set<PollStage> = []
     private let logger: Logger
     private let now: @Sendable () -> Double
 
-    /// Creates a poller and its first client; rates are averaged over `rateWindowSeconds`.
+    /// Creates a poller and its first client; rates are averaged over `rateWindowSeconds`, and each
+    /// partition's watermark timeline keeps `timelinePoints` points for lag in seconds.
     ///
     /// - Throws: what the factory throws (a librdkafka property it rejected, for example).
     public init(
         cluster: ClusterConfiguration,
         rateWindowSeconds: Double = 300,
+        timelinePoints: Int = 32,
         logger: Logger,
         now: @escaping @Sendable () -> Double = WallClock.now,
         makeClient: @escaping ClientFactory
@@ -39,6 +42,7 @@ public final class ClusterPoller: @unchecked Sendable {
         self.makeClient = makeClient
         self.now = now
         rates = RateTracker(windowSeconds: rateWindowSeconds)
+        timelines = WatermarkTimelines(capacity: timelinePoints)
         var logger = logger
         logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
         self.logger = logger
@@ -60,7 +64,11 @@ public final class ClusterPoller: @unchecked Sendable {
         pollsWithClient += 1
         counters.record(observation)
         logChanges(observation)
-        return SnapshotBuilder.build(observation, counters: counters, rates: rates.record(observation))
+        let observed = rates.record(observation)
+        timelines.record(observation)
+        var snapshot = SnapshotBuilder.build(observation, counters: counters, rates: observed, timelines: timelines)
+        snapshot.timelinePoints = timelines.pointCount
+        return snapshot
     }
 
     private func replaceClientIfDue() {

@@ -85,6 +85,25 @@ public enum MetricCatalog {
         help: "Messages a consumer group consumed from a topic per second, averaged over the rate window; "
             + "absent when any of its partitions has no rate in this poll.")
 
+    // MARK: - Lag in seconds
+
+    /// Lag in seconds per partition.
+    public static let groupLagSeconds = MetricFamily(
+        "kafka_consumergroup_lag_seconds", .gauge, labels: cgtp + ["method"],
+        help: "Age of the first message a consumer group has yet to read on a partition (0 when it has read "
+            + "everything); method says how its production time was estimated from the partition's watermark "
+            + "history: interpolation or extrapolation. Absent when older than that history reaches.")
+    /// Largest lag in seconds per group and topic.
+    public static let groupTopicMaxLagSeconds = MetricFamily(
+        "kafka_consumergroup_topic_max_lag_seconds", .gauge, labels: cgt + ["method"],
+        help: "Largest lag in seconds of a consumer group over a topic's partitions; absent when any lagging "
+            + "partition's is unknown. method is the least trusted among the partitions'.")
+    /// Largest lag in seconds per group.
+    public static let groupMaxLagSeconds = MetricFamily(
+        "kafka_consumergroup_max_lag_seconds", .gauge, labels: cg + ["method"],
+        help: "Largest lag in seconds of a consumer group over all its partitions; absent when any lagging "
+            + "partition's is unknown. method is the least trusted among the partitions'.")
+
     /// Member count.
     public static let groupMembers = MetricFamily(
         "kafka_consumergroup_members", .gauge, labels: cg,
@@ -148,6 +167,11 @@ public enum MetricCatalog {
         "lagwatch_rate_window_seconds", .gauge, labels: ["cluster_name"],
         help: "The window the produce and consume rate gauges are averaged over (the rates' actual span is "
             + "within one poll interval or an eighth of the window of it).")
+    /// Points in the watermark timelines.
+    public static let timelinePoints = MetricFamily(
+        "lagwatch_watermark_timeline_points", .gauge, labels: ["cluster_name"],
+        help: "(time, high watermark) points held for the cluster's partitions to estimate lag in seconds, "
+            + "16 bytes each; at most time_lag.history_points per partition.")
     /// Partitions without watermarks.
     public static let partitionsWithoutWatermarks = MetricFamily(
         "lagwatch_partitions_without_watermarks", .gauge, labels: ["cluster_name"],
@@ -163,6 +187,12 @@ public enum MetricCatalog {
         "lagwatch_consumergroup_partitions_without_commit", .gauge, labels: cg,
         help: "Partitions the group was asked about that have no committed offset; they get no offset or lag "
             + "series.")
+    /// Partitions whose lag in seconds is unknown.
+    public static let groupPartitionsWithoutLagSeconds = MetricFamily(
+        "lagwatch_consumergroup_partitions_without_lag_seconds", .gauge, labels: cg,
+        help: "Lagging partitions of the group whose lag in seconds is unknown: their first unread message is "
+            + "older than lagwatch's watermark history of the partition reaches (just after a start, for "
+            + "example). Their lag in messages is still exported.")
     /// Partitions below log start.
     public static let groupPartitionsBehindLogStart = MetricFamily(
         "lagwatch_consumergroup_partitions_behind_log_start", .gauge, labels: cg,
@@ -173,10 +203,11 @@ public enum MetricCatalog {
     public static let all: [MetricFamily] = [
         brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
         partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
-        groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupMembers,
+        groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupLagSeconds, groupTopicMaxLagSeconds,
+        groupMaxLagSeconds, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
-        groupDiscoverySupported, controller, rateWindow, partitionsWithoutWatermarks, groupFetchSuccess,
-        groupPartitionsWithoutCommit, groupPartitionsBehindLogStart, snapshotAge,
+        groupDiscoverySupported, controller, rateWindow, timelinePoints, partitionsWithoutWatermarks,
+        groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart, snapshotAge,
     ]
 }

@@ -141,6 +141,23 @@ public enum TextRenderer {
             guard let sum = topic.lagSum else { return }
             writer.sample(MetricCatalog.groupLagSum, labels: labels, value: sum)
         }
+        writer.header(MetricCatalog.groupLagSeconds)
+        eachGroupPartition(clusters) { labels, lag in
+            guard let time = lag.lagTime else { return }
+            writer.sample(
+                MetricCatalog.groupLagSeconds, labels: labels, extra: partitionLabel(lag.partition) + [UInt8(ascii: ",")] + methodLabel(time),
+                value: time.seconds)
+        }
+        writer.header(MetricCatalog.groupTopicMaxLagSeconds)
+        eachGroupTopic(clusters) { labels, topic in
+            guard let time = topic.maxLagTime else { return }
+            writer.sample(MetricCatalog.groupTopicMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
+        }
+        writer.header(MetricCatalog.groupMaxLagSeconds)
+        eachGroup(clusters) { labels, group in
+            guard let time = group.maxLagTime else { return }
+            writer.sample(MetricCatalog.groupMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
+        }
         writer.header(MetricCatalog.groupMembers)
         eachGroup(clusters) { labels, group in
             guard let members = group.memberCount else { return }
@@ -229,6 +246,7 @@ public enum TextRenderer {
             snapshot.controllerID.flatMap { $0 >= 0 ? Double($0) : nil }
         }
         perCluster(MetricCatalog.rateWindow, clusters, into: &writer) { $0.rateWindowSeconds }
+        perCluster(MetricCatalog.timelinePoints, clusters, into: &writer) { $0.timelinePoints.map(Double.init) }
         perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
             snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
         }
@@ -240,6 +258,11 @@ public enum TextRenderer {
         eachGroup(clusters) { labels, group in
             writer.sample(
                 MetricCatalog.groupPartitionsWithoutCommit, labels: labels, value: Int64(group.partitionsWithoutCommit))
+        }
+        writer.header(MetricCatalog.groupPartitionsWithoutLagSeconds)
+        eachGroup(clusters) { labels, group in
+            writer.sample(
+                MetricCatalog.groupPartitionsWithoutLagSeconds, labels: labels, value: Int64(group.partitionsWithoutLagTime))
         }
         writer.header(MetricCatalog.groupPartitionsBehindLogStart)
         eachGroup(clusters) { labels, group in
@@ -303,6 +326,11 @@ public enum TextRenderer {
     private static func partitionLabel(_ partition: Int32) -> [UInt8] {
         ExpositionWriter.integerLabel("partition", Int64(partition))
     }
+
+    private static let methodLabels = Dictionary(
+        uniqueKeysWithValues: LagTimeMethod.allCases.map { ($0, ExpositionWriter.labelList(["method": $0.rawValue])) })
+
+    private static func methodLabel(_ time: LagTime) -> [UInt8] { methodLabels[time.method]! }
 
     private static func stageLabel(_ stage: PollStage) -> [UInt8] {
         ExpositionWriter.labelList(["stage": stage.rawValue])

@@ -45,14 +45,25 @@ public struct PartitionLag: Sendable, Hashable {
     /// Messages consumed (committed) per second, averaged over the rate window; `nil` when there is no rate
     /// this poll.
     public var consumeRate: Double?
+    /// How long ago the first unconsumed message was produced; `nil` when the lag is unknown this poll or
+    /// the message is older than what lagwatch's watermark history can date.
+    public var lagTime: LagTime?
 
     /// Creates a partition lag.
-    public init(partition: Int32, committed: Int64, lag: Int64?, behindLogStart: Bool, consumeRate: Double? = nil) {
+    public init(
+        partition: Int32,
+        committed: Int64,
+        lag: Int64?,
+        behindLogStart: Bool,
+        consumeRate: Double? = nil,
+        lagTime: LagTime? = nil
+    ) {
         self.partition = partition
         self.committed = committed
         self.lag = lag
         self.behindLogStart = behindLogStart
         self.consumeRate = consumeRate
+        self.lagTime = lagTime
     }
 }
 
@@ -69,6 +80,9 @@ public struct GroupTopicLag: Sendable, Hashable {
     public var lagSum: Int64?
     /// The sum of the partitions' consume rates, or `nil` when any partition has none this poll.
     public var consumeRate: Double?
+    /// The largest lag in seconds over ``partitions``, or `nil` when any lagging partition's is unknown;
+    /// its method is the least trusted among the partitions'.
+    public var maxLagTime: LagTime?
 
     /// Creates a topic lag and computes its sums.
     public init(topic: String, partitions: [PartitionLag]) {
@@ -85,7 +99,20 @@ public struct GroupTopicLag: Sendable, Hashable {
         }
         self.lagSum = sum
         self.consumeRate = sumOfAll(partitions.map(\.consumeRate))
+        self.maxLagTime = maxOfAll(partitions.map(\.lagTime))
     }
+}
+
+/// The largest of `times` with the least trusted method among them, or `nil` when any is `nil` or there
+/// are none.
+func maxOfAll(_ times: [LagTime?]) -> LagTime? {
+    var result: LagTime?
+    for time in times {
+        guard let time else { return nil }
+        result = LagTime(
+            seconds: max(result?.seconds ?? 0, time.seconds), method: max(result?.method ?? time.method, time.method))
+    }
+    return result
 }
 
 /// The sum of `values`, or `nil` when any is `nil`: a partial sum is never shown as the whole.
@@ -114,6 +141,13 @@ public struct GroupLag: Sendable, Hashable {
     public var partitionsBehindLogStart: Int
     /// Why the committed offsets could not be fetched this poll; `nil` on success. On failure ``topics`` is empty.
     public var fetchError: String?
+    /// Partitions with a known lag whose lag in seconds could not be estimated: their next message is older
+    /// than the watermark history reaches.
+    public var partitionsWithoutLagTime: Int {
+        topics.reduce(0) { $0 + $1.partitions.filter { $0.lag != nil && $0.lagTime == nil }.count }
+    }
+    /// The largest lag in seconds over every topic, or `nil` when any topic's is unknown.
+    public var maxLagTime: LagTime? { topics.isEmpty ? nil : maxOfAll(topics.map(\.maxLagTime)) }
 
     /// Creates a group lag.
     public init(
@@ -181,6 +215,8 @@ public struct ClusterSnapshot: Sendable {
     public var stageDurations: [PollStage: Double] = [:]
     /// The window produce and consume rates are averaged over, in seconds; `nil` when rates are not computed.
     public var rateWindowSeconds: Double?
+    /// Points held in all partitions' watermark timelines after this poll; `nil` when none are kept.
+    public var timelinePoints: Int?
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
     public var partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.

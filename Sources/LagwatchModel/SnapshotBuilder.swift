@@ -13,15 +13,22 @@
 ///   vanish at once;
 /// - a group with no members keeps its series for as long as it has committed offsets.
 ///
-/// Rates come from a ``RateTracker``, which owns the history across polls; the builder only places them.
+/// Rates come from a ``RateTracker`` and lag times from ``WatermarkTimelines``, which own the history
+/// across polls (both already fed this poll's observation); the builder only reads them. Lag in seconds:
+/// - 0 when the lag is 0;
+/// - else the time since the high watermark passed the committed offset, interpolated between the
+///   partition's timeline points, or extrapolated before its oldest point at its average rate by no more
+///   than its span; beyond that it is unknown (no series), and counted per group.
+/// A topic's and a group's largest lag in seconds is withheld when any lagging partition's is unknown.
 public enum SnapshotBuilder {
     /// Builds the snapshot of one poll. Pure: no I/O and no clock.
     public static func build(
         _ observation: ClusterObservation,
         counters: PollCounters,
-        rates: ObservedRates? = nil
+        rates: ObservedRates? = nil,
+        timelines: WatermarkTimelines? = nil
     ) -> ClusterSnapshot {
-        var snapshot = lagSnapshot(observation, counters: counters, rates: rates)
+        var snapshot = lagSnapshot(observation, counters: counters, rates: rates, timelines: timelines)
         snapshot.stageDurations = observation.stageDurations
         snapshot.rateWindowSeconds = rates?.windowSeconds
         return snapshot
@@ -30,7 +37,8 @@ public enum SnapshotBuilder {
     private static func lagSnapshot(
         _ observation: ClusterObservation,
         counters: PollCounters,
-        rates: ObservedRates?
+        rates: ObservedRates?,
+        timelines: WatermarkTimelines?
     ) -> ClusterSnapshot {
         guard let metadata = observation.metadata else {
             return ClusterSnapshot(
@@ -57,7 +65,11 @@ public enum SnapshotBuilder {
             for partition in topic.partitions { known.insert(TopicPartition(topic.name, partition.partition)) }
         }
         let groups = observation.groups
-            .map { lag(of: $0, known: known, watermarks: observation.watermarks, rates: rates?.consume[$0.name]) }
+            .map { group in
+                lag(
+                    of: group, known: known, watermarks: observation.watermarks, rates: rates?.consume[group.name],
+                    timelines: timelines, now: observation.observedAt[.watermarks] ?? observation.startedAt)
+            }
             .sorted { $0.name < $1.name }
         return ClusterSnapshot(
             clusterName: observation.clusterName, up: true, brokers: metadata.brokers,
@@ -72,7 +84,9 @@ public enum SnapshotBuilder {
         of group: GroupObservation,
         known: Set<TopicPartition>,
         watermarks: [TopicPartition: Watermarks],
-        rates: [TopicPartition: Double]? = nil
+        rates: [TopicPartition: Double]? = nil,
+        timelines: WatermarkTimelines? = nil,
+        now: Double = 0
     ) -> GroupLag {
         var byTopic: [String: [PartitionLag]] = [:]
         var withoutCommit = 0
@@ -86,10 +100,15 @@ public enum SnapshotBuilder {
             let behind = marks.map { committed < $0.low } ?? false
             if behind { behindLogStart += 1 }
             let lag = marks.map { max(0, $0.high - committed) }
+            let lagTime = marks.flatMap { marks in
+                marks.high <= committed
+                    ? LagTime(seconds: 0, method: .interpolation)
+                    : timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
+            }
             byTopic[key.topic, default: []].append(
                 PartitionLag(
                     partition: key.partition, committed: committed, lag: lag, behindLogStart: behind,
-                    consumeRate: rates?[key])
+                    consumeRate: rates?[key], lagTime: lagTime)
             )
         }
         let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in

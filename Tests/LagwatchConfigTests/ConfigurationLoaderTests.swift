@@ -61,6 +61,8 @@ private let goodFile = """
         ("poll_interval: 0s\n", "f.yml:1: poll_interval: must be a duration"),
         ("poll_interval: 1m\nrates:\n  window: 90s\n", "f.yml:3: rates.window: the rate window (1m30s) must be at least twice the poll interval (1m)"),
         ("rates:\n  windw: 5m\n", "f.yml:2: rates.windw: unknown key"),
+        ("time_lag:\n  history_points: 2\n", "f.yml:2: time_lag.history_points: must be a whole number from 3"),
+        ("time_lag:\n  points: 20\n", "f.yml:2: time_lag.points: unknown key"),
         ("rates:\n  window: 1s\n", "f.yml:2: rates.window: must be a duration"),
         ("web:\n  listen_adress: :1\n", "f.yml:2: web.listen_adress: unknown key"),
         ("web:\n  listen_address: nowhere\n", "f.yml:2: web.listen_address: 'nowhere' is not [HOST]:PORT"),
@@ -146,8 +148,9 @@ private let goodFile = """
     @Test func theRateWindowDefaultsToFiveMinutesOrFourPollsAndCanBeSet() throws {
         #expect(try ConfigurationLoader.parse("poll_interval: 15s\n", fileName: "f", environment: [:]).rateWindowSeconds == 300)
         #expect(try ConfigurationLoader.parse("poll_interval: 10m\n", fileName: "f", environment: [:]).rateWindowSeconds == 2400)
-        let set = try ConfigurationLoader.parse("rates:\n  window: 1m\n", fileName: "f", environment: [:])
+        let set = try ConfigurationLoader.parse("rates:\n  window: 1m\ntime_lag:\n  history_points: 100\n", fileName: "f", environment: [:])
         #expect(set.rateWindowSeconds == 60)
+        #expect(set.timeLagHistoryPoints == 100)
         var flags = CommandLineSettings()
         flags.pollInterval = "1s"
         flags.rateWindow = "2s"

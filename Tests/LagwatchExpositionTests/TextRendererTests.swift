@@ -8,6 +8,7 @@ private func smallCluster(name: String = "prod", group: String = "billing") -> C
     var snapshot = smallClusterWithoutDurations(name: name, group: group)
     snapshot.stageDurations = [.watermarks: 0.125, .metadata: 0.05]
     snapshot.rateWindowSeconds = 300
+    snapshot.timelinePoints = 7
     return snapshot
 }
 
@@ -35,7 +36,9 @@ private func smallClusterWithoutDurations(name: String, group: String) -> Cluste
                     GroupTopicLag(
                         topic: "orders",
                         partitions: [
-                            PartitionLag(partition: 0, committed: 7, lag: 3, behindLogStart: false, consumeRate: 2.5),
+                            PartitionLag(
+                                partition: 0, committed: 7, lag: 3, behindLogStart: false, consumeRate: 2.5,
+                                lagTime: LagTime(seconds: 42.5, method: .interpolation)),
                             PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false, consumeRate: 0),
                         ])
                 ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
