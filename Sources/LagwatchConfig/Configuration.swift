@@ -31,9 +31,25 @@ public struct Configuration: Sendable {
     public var configuredRateWindowSeconds: Double?
     /// The rate window in effect: the configured one, else 5 minutes or four poll intervals, whichever is
     /// longer.
-    public var rateWindowSeconds: Double { configuredRateWindowSeconds ?? max(300, 4 * pollIntervalSeconds) }
+    public var rateWindowSeconds: Double {
+        configuredRateWindowSeconds ?? max(AnalysisSettings().rateWindowSeconds, 4 * pollIntervalSeconds)
+    }
     /// Points of (time, high watermark) kept per partition to estimate lag in seconds; 16 bytes each.
-    public var timeLagHistoryPoints = 32
+    public var timeLagHistoryPoints = AnalysisSettings().timelinePoints
+    /// Polls the consumer status rules look back over.
+    public var statusWindowPolls = AnalysisSettings().statusWindowPolls
+    /// Whether each group partition's status is exported as its own series (six per partition).
+    public var exportsPartitionStatus = AnalysisSettings().exportsPartitionStatus
+
+    /// The settings the pollers analyse with.
+    public var analysis: AnalysisSettings {
+        var settings = AnalysisSettings()
+        settings.rateWindowSeconds = rateWindowSeconds
+        settings.timelinePoints = timeLagHistoryPoints
+        settings.statusWindowPolls = statusWindowPolls
+        settings.exportsPartitionStatus = exportsPartitionStatus
+        return settings
+    }
     /// Log verbosity.
     public var logLevel: LogLevel = .info
     /// Log format.

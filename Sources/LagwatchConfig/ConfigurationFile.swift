@@ -2,7 +2,7 @@ import LagwatchModel
 import Yams
 
 extension ConfigurationLoader {
-    static let topLevelKeys = ["poll_interval", "rates", "time_lag", "web", "log", "clusters"]
+    static let topLevelKeys = ["poll_interval", "rates", "time_lag", "status", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
         "client_recreate_polls", "watermark_batch_size",
@@ -45,6 +45,11 @@ extension ConfigurationLoader {
             if let points = try timeLag.int("history_points", range: 3...4096) {
                 configuration.timeLagHistoryPoints = points
             }
+        }
+        if let status = try top.mapping("status") {
+            try status.rejectUnknownKeys(["window_polls", "partition_series"])
+            if let polls = try status.int("window_polls", range: 3...1000) { configuration.statusWindowPolls = polls }
+            if let series = try status.bool("partition_series") { configuration.exportsPartitionStatus = series }
         }
         if let web = try top.mapping("web") {
             try web.rejectUnknownKeys(["listen_address", "telemetry_path"])

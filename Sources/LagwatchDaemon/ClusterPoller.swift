@@ -21,19 +21,19 @@ public final class ClusterPoller: @unchecked Sendable {
     private var counters = PollCounters()
     private var rates: RateTracker
     private var timelines: WatermarkTimelines
+    private var statuses: StatusTracker
+    private let analysis: AnalysisSettings
     private var lastDiscovery: GroupDiscoveryStatus?
     private var lastFailedStages: Set<PollStage> = []
     private let logger: Logger
     private let now: @Sendable () -> Double
 
-    /// Creates a poller and its first client; rates are averaged over `rateWindowSeconds`, and each
-    /// partition's watermark timeline keeps `timelinePoints` points for lag in seconds.
+    /// Creates a poller and its first client; `analysis` says how rates, lag times and statuses are made.
     ///
     /// - Throws: what the factory throws (a librdkafka property it rejected, for example).
     public init(
         cluster: ClusterConfiguration,
-        rateWindowSeconds: Double = 300,
-        timelinePoints: Int = 32,
+        analysis: AnalysisSettings = AnalysisSettings(),
         logger: Logger,
         now: @escaping @Sendable () -> Double = WallClock.now,
         makeClient: @escaping ClientFactory
@@ -41,8 +41,10 @@ public final class ClusterPoller: @unchecked Sendable {
         self.cluster = cluster
         self.makeClient = makeClient
         self.now = now
-        rates = RateTracker(windowSeconds: rateWindowSeconds)
-        timelines = WatermarkTimelines(capacity: timelinePoints)
+        self.analysis = analysis
+        rates = RateTracker(windowSeconds: analysis.rateWindowSeconds)
+        timelines = WatermarkTimelines(capacity: analysis.timelinePoints)
+        statuses = StatusTracker(window: analysis.statusWindowPolls)
         var logger = logger
         logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
         self.logger = logger
@@ -68,6 +70,11 @@ public final class ClusterPoller: @unchecked Sendable {
         timelines.record(observation)
         var snapshot = SnapshotBuilder.build(observation, counters: counters, rates: observed, timelines: timelines)
         snapshot.timelinePoints = timelines.pointCount
+        var members: [String: Int] = [:]
+        for group in observation.groups { members[group.name] = group.memberCount }
+        statuses.judge(&snapshot, members: members)
+        snapshot.statusWindowPolls = analysis.statusWindowPolls
+        snapshot.exportsPartitionStatus = analysis.exportsPartitionStatus
         return snapshot
     }
 

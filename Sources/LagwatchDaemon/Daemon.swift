@@ -47,8 +47,7 @@ public final class Daemon: @unchecked Sendable {
         for cluster in configuration.clusters {
             do {
                 let poller = try ClusterPoller(
-                    cluster: cluster, rateWindowSeconds: configuration.rateWindowSeconds,
-                    timelinePoints: configuration.timeLagHistoryPoints, logger: logger,
+                    cluster: cluster, analysis: configuration.analysis, logger: logger,
                     makeClient: factory(cluster))
                 loops.append(
                     PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds) {

@@ -104,6 +104,29 @@ public enum MetricCatalog {
         help: "Largest lag in seconds of a consumer group over all its partitions; absent when any lagging "
             + "partition's is unknown. method is the least trusted among the partitions'.")
 
+    // MARK: - Status and catch-up
+
+    /// Worst status per group, one series per status.
+    public static let groupStatus = MetricFamily(
+        "kafka_consumergroup_status", .gauge, labels: cg + ["status"],
+        help: "1 for the consumer group's worst status over its partitions (OK, WARN, REWIND, STALL, STOP, ERR "
+            + "from best to worst; rules in the README), 0 for the other statuses.")
+    /// Partitions per status per group.
+    public static let groupStatusPartitions = MetricFamily(
+        "kafka_consumergroup_status_partitions", .gauge, labels: cg + ["status"],
+        help: "Number of the consumer group's partitions in each status.")
+    /// Status per group partition (optional).
+    public static let groupPartitionStatus = MetricFamily(
+        "kafka_consumergroup_partition_status", .gauge, labels: cgtp + ["status"],
+        help: "1 for the consumer group's status on the partition, 0 for the other statuses; exported only with "
+            + "status.partition_series (six series per partition).")
+    /// Catch-up ETA per group.
+    public static let groupCatchUp = MetricFamily(
+        "kafka_consumergroup_catchup_eta_seconds", .gauge, labels: cg,
+        help: "Seconds until the consumer group's lag reaches 0 at the current consume and produce rates (the "
+            + "slowest partition's); 0 without lag; absent when a lagging partition is not catching up or has no "
+            + "rates yet.")
+
     /// Member count.
     public static let groupMembers = MetricFamily(
         "kafka_consumergroup_members", .gauge, labels: cg,
@@ -167,6 +190,10 @@ public enum MetricCatalog {
         "lagwatch_rate_window_seconds", .gauge, labels: ["cluster_name"],
         help: "The window the produce and consume rate gauges are averaged over (the rates' actual span is "
             + "within one poll interval or an eighth of the window of it).")
+    /// The status window.
+    public static let statusWindow = MetricFamily(
+        "lagwatch_status_window_polls", .gauge, labels: ["cluster_name"],
+        help: "Polls the consumer status rules look back over.")
     /// Points in the watermark timelines.
     public static let timelinePoints = MetricFamily(
         "lagwatch_watermark_timeline_points", .gauge, labels: ["cluster_name"],
@@ -204,10 +231,10 @@ public enum MetricCatalog {
         brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
         partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
         groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupLagSeconds, groupTopicMaxLagSeconds,
-        groupMaxLagSeconds, groupMembers,
+        groupMaxLagSeconds, groupStatus, groupStatusPartitions, groupPartitionStatus, groupCatchUp, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
-        groupDiscoverySupported, controller, rateWindow, timelinePoints, partitionsWithoutWatermarks,
+        groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks,
         groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart, snapshotAge,
     ]
 }

@@ -158,12 +158,50 @@ public enum TextRenderer {
             guard let time = group.maxLagTime else { return }
             writer.sample(MetricCatalog.groupMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
         }
+        renderStatus(clusters, into: &writer)
         writer.header(MetricCatalog.groupMembers)
         eachGroup(clusters) { labels, group in
             guard let members = group.memberCount else { return }
             writer.sample(MetricCatalog.groupMembers, labels: labels, value: Int64(members))
         }
         renderRates(clusters, into: &writer)
+    }
+
+    private static func renderStatus(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
+        writer.header(MetricCatalog.groupStatus)
+        eachGroup(clusters) { labels, group in
+            guard let worst = group.status else { return }
+            for status in ConsumerStatus.allCases {
+                writer.sample(
+                    MetricCatalog.groupStatus, labels: labels, extra: statusLabels[status]!, value: Int64(status == worst ? 1 : 0))
+            }
+        }
+        writer.header(MetricCatalog.groupStatusPartitions)
+        eachGroup(clusters) { labels, group in
+            let counts = group.partitionsByStatus
+            for status in ConsumerStatus.allCases {
+                writer.sample(
+                    MetricCatalog.groupStatusPartitions, labels: labels, extra: statusLabels[status]!,
+                    value: Int64(counts[status] ?? 0))
+            }
+        }
+        writer.header(MetricCatalog.groupPartitionStatus)
+        for cluster in clusters where cluster.snapshot.exportsPartitionStatus {
+            eachGroupPartition([cluster]) { labels, lag in
+                guard let current = lag.status else { return }
+                let partition = partitionLabel(lag.partition) + [UInt8(ascii: ",")]
+                for status in ConsumerStatus.allCases {
+                    writer.sample(
+                        MetricCatalog.groupPartitionStatus, labels: labels, extra: partition + statusLabels[status]!,
+                        value: Int64(status == current ? 1 : 0))
+                }
+            }
+        }
+        writer.header(MetricCatalog.groupCatchUp)
+        eachGroup(clusters) { labels, group in
+            guard let seconds = group.catchUpSeconds else { return }
+            writer.sample(MetricCatalog.groupCatchUp, labels: labels, value: seconds)
+        }
     }
 
     private static func renderRates(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
@@ -246,6 +284,7 @@ public enum TextRenderer {
             snapshot.controllerID.flatMap { $0 >= 0 ? Double($0) : nil }
         }
         perCluster(MetricCatalog.rateWindow, clusters, into: &writer) { $0.rateWindowSeconds }
+        perCluster(MetricCatalog.statusWindow, clusters, into: &writer) { $0.statusWindowPolls.map(Double.init) }
         perCluster(MetricCatalog.timelinePoints, clusters, into: &writer) { $0.timelinePoints.map(Double.init) }
         perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
             snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
@@ -326,6 +365,9 @@ public enum TextRenderer {
     private static func partitionLabel(_ partition: Int32) -> [UInt8] {
         ExpositionWriter.integerLabel("partition", Int64(partition))
     }
+
+    private static let statusLabels = Dictionary(
+        uniqueKeysWithValues: ConsumerStatus.allCases.map { ($0, ExpositionWriter.labelList(["status": $0.rawValue])) })
 
     private static let methodLabels = Dictionary(
         uniqueKeysWithValues: LagTimeMethod.allCases.map { ($0, ExpositionWriter.labelList(["method": $0.rawValue])) })

@@ -48,6 +48,9 @@ public struct PartitionLag: Sendable, Hashable {
     /// How long ago the first unconsumed message was produced; `nil` when the lag is unknown this poll or
     /// the message is older than what lagwatch's watermark history can date.
     public var lagTime: LagTime?
+    /// The consumer's status on this partition (see ``StatusTracker``); `nil` when its lag is unknown this
+    /// poll or status is not judged.
+    public var status: ConsumerStatus?
 
     /// Creates a partition lag.
     public init(
@@ -148,6 +151,26 @@ public struct GroupLag: Sendable, Hashable {
     }
     /// The largest lag in seconds over every topic, or `nil` when any topic's is unknown.
     public var maxLagTime: LagTime? { topics.isEmpty ? nil : maxOfAll(topics.map(\.maxLagTime)) }
+    /// Seconds until every partition's lag reaches 0 at the current consume and produce rates: 0 when there
+    /// is no lag, `nil` when any lagging partition is not catching up (consumes no faster than it is
+    /// written) or has no rates yet.
+    public var catchUpSeconds: Double?
+    /// The worst status over the group's partitions; OK when none is judged; `nil` when the offsets could
+    /// not be fetched.
+    public var status: ConsumerStatus? {
+        guard fetchError == nil else { return nil }
+        return topics.lazy.flatMap(\.partitions).compactMap(\.status).max() ?? .ok
+    }
+    /// How many of the group's partitions are in each status.
+    public var partitionsByStatus: [ConsumerStatus: Int] {
+        var counts: [ConsumerStatus: Int] = [:]
+        for topic in topics {
+            for partition in topic.partitions {
+                if let status = partition.status { counts[status, default: 0] += 1 }
+            }
+        }
+        return counts
+    }
 
     /// Creates a group lag.
     public init(
@@ -217,6 +240,10 @@ public struct ClusterSnapshot: Sendable {
     public var rateWindowSeconds: Double?
     /// Points held in all partitions' watermark timelines after this poll; `nil` when none are kept.
     public var timelinePoints: Int?
+    /// Polls the status rules look back over; `nil` when status is not judged.
+    public var statusWindowPolls: Int?
+    /// Whether each group partition's status is exported as its own series (cardinality: six per partition).
+    public var exportsPartitionStatus = false
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
     public var partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.

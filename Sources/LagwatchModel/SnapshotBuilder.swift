@@ -20,6 +20,9 @@
 ///   partition's timeline points, or extrapolated before its oldest point at its average rate by no more
 ///   than its span; beyond that it is unknown (no series), and counted per group.
 /// A topic's and a group's largest lag in seconds is withheld when any lagging partition's is unknown.
+///
+/// Catch-up time: for each lagging partition, lag ÷ (consume rate − produce rate); the group's is the
+/// largest, 0 without lag, and unknown when any lagging partition is not catching up or has no rates.
 public enum SnapshotBuilder {
     /// Builds the snapshot of one poll. Pure: no I/O and no clock.
     public static func build(
@@ -68,7 +71,7 @@ public enum SnapshotBuilder {
             .map { group in
                 lag(
                     of: group, known: known, watermarks: observation.watermarks, rates: rates?.consume[group.name],
-                    timelines: timelines, now: observation.observedAt[.watermarks] ?? observation.startedAt)
+                    produceRates: rates?.produce, timelines: timelines, now: observation.observedAt[.watermarks] ?? observation.startedAt)
             }
             .sorted { $0.name < $1.name }
         return ClusterSnapshot(
@@ -85,12 +88,15 @@ public enum SnapshotBuilder {
         known: Set<TopicPartition>,
         watermarks: [TopicPartition: Watermarks],
         rates: [TopicPartition: Double]? = nil,
+        produceRates: [TopicPartition: Double]? = nil,
         timelines: WatermarkTimelines? = nil,
         now: Double = 0
     ) -> GroupLag {
         var byTopic: [String: [PartitionLag]] = [:]
         var withoutCommit = 0
         var behindLogStart = 0
+        // Catch-up: the slowest lagging partition decides; any partition that cannot catch up voids it.
+        var catchUp: Double? = 0
         for (key, committed) in group.committed where known.contains(key) {
             guard let committed, committed >= 0 else {
                 withoutCommit += 1
@@ -100,6 +106,15 @@ public enum SnapshotBuilder {
             let behind = marks.map { committed < $0.low } ?? false
             if behind { behindLogStart += 1 }
             let lag = marks.map { max(0, $0.high - committed) }
+            if let partitionLag = lag, partitionLag > 0 {
+                if let consume = rates?[key], let produce = produceRates?[key], consume > produce, let slowest = catchUp {
+                    catchUp = max(slowest, Double(partitionLag) / (consume - produce))
+                } else {
+                    catchUp = nil
+                }
+            } else if lag == nil {
+                catchUp = nil
+            }
             let lagTime = marks.flatMap { marks in
                 marks.high <= committed
                     ? LagTime(seconds: 0, method: .interpolation)
@@ -114,10 +129,12 @@ public enum SnapshotBuilder {
         let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in
             GroupTopicLag(topic: topic, partitions: partitions.sorted { $0.partition < $1.partition })
         }
-        return GroupLag(
+        var result = GroupLag(
             name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
             partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
             fetchError: group.fetchError
         )
+        result.catchUpSeconds = group.fetchError == nil ? catchUp : nil
+        return result
     }
 }

@@ -63,6 +63,8 @@ private let goodFile = """
         ("rates:\n  windw: 5m\n", "f.yml:2: rates.windw: unknown key"),
         ("time_lag:\n  history_points: 2\n", "f.yml:2: time_lag.history_points: must be a whole number from 3"),
         ("time_lag:\n  points: 20\n", "f.yml:2: time_lag.points: unknown key"),
+        ("status:\n  window_polls: 2\n", "f.yml:2: status.window_polls: must be a whole number from 3"),
+        ("status:\n  partition_series: sometimes\n", "f.yml:2: status.partition_series: must be true or false"),
         ("rates:\n  window: 1s\n", "f.yml:2: rates.window: must be a duration"),
         ("web:\n  listen_adress: :1\n", "f.yml:2: web.listen_adress: unknown key"),
         ("web:\n  listen_address: nowhere\n", "f.yml:2: web.listen_address: 'nowhere' is not [HOST]:PORT"),
@@ -151,6 +153,8 @@ private let goodFile = """
         let set = try ConfigurationLoader.parse("rates:\n  window: 1m\ntime_lag:\n  history_points: 100\n", fileName: "f", environment: [:])
         #expect(set.rateWindowSeconds == 60)
         #expect(set.timeLagHistoryPoints == 100)
+        let status = try ConfigurationLoader.parse("status:\n  window_polls: 20\n  partition_series: true\n", fileName: "f", environment: [:])
+        #expect(status.analysis.statusWindowPolls == 20 && status.analysis.exportsPartitionStatus)
         var flags = CommandLineSettings()
         flags.pollInterval = "1s"
         flags.rateWindow = "2s"

@@ -9,6 +9,9 @@ private func smallCluster(name: String = "prod", group: String = "billing") -> C
     snapshot.stageDurations = [.watermarks: 0.125, .metadata: 0.05]
     snapshot.rateWindowSeconds = 300
     snapshot.timelinePoints = 7
+    snapshot.statusWindowPolls = 10
+    snapshot.groups[0].topics[0].partitions[0].status = .warn
+    snapshot.groups[0].catchUpSeconds = 120
     return snapshot
 }
 
@@ -128,6 +131,19 @@ private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
         #expect(parsed.samples("kafka_brokers").isEmpty)
         #expect(parsed.samples("kafka_consumergroup_lag").isEmpty)
         #expect(parsed.samples("lagwatch_partitions_without_watermarks").isEmpty)
+    }
+
+    @Test func partitionStatusSeriesOnlyWhenAskedForOneOfSixSet() throws {
+        var snapshot = smallCluster()
+        let off = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        #expect(off.samples("kafka_consumergroup_partition_status").isEmpty)
+        snapshot.exportsPartitionStatus = true
+        let on = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        // Partition 0 is judged WARN; partition 1's lag is unknown this poll, so it has no status.
+        let series = on.samples("kafka_consumergroup_partition_status", ["partition": "0"])
+        #expect(series.count == 6)
+        #expect(series.filter { $0.value == "1" }.map { $0.labels["status"] } == ["WARN"])
+        #expect(on.samples("kafka_consumergroup_partition_status", ["partition": "1"]).isEmpty)
     }
 
     @Test func snapshotAgeIsRenderedAtScrapeTime() throws {

@@ -1,0 +1,142 @@
+/// A consumer's health on a partition, or a group's worst over its partitions: Burrow's states, ordered
+/// from best to worst.
+public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// None of the rules below holds.
+    case ok = "OK"
+    /// Lag grew across the whole window while commits advanced: the consumer is slower than the producers.
+    case warn = "WARN"
+    /// The committed offset went backwards within the window (a reset or a deliberate replay).
+    case rewind = "REWIND"
+    /// Lag stayed above 0 and the committed offset did not move across the window, while the group has
+    /// members: consumers are alive but stuck.
+    case stall = "STALL"
+    /// Lag stayed above 0 and the committed offset did not move across the window, and the group has no
+    /// members (or lagwatch cannot describe the group).
+    case stop = "STOP"
+    /// The committed offset is below the log start: retention deleted messages the group never read.
+    case err = "ERR"
+
+    public static func < (lhs: ConsumerStatus, rhs: ConsumerStatus) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// What the status rules remember of one group on one partition between polls: run lengths rather than
+/// the window's samples, so a group partition costs 48 bytes whatever the window.
+public struct PartitionStatusState: Sendable, Hashable {
+    /// The committed offset and lag of the last poll that saw both.
+    var committed: Int64
+    var lag: Int64
+    /// Polls seen in a row with the same committed offset and lag above 0 (the current one included).
+    var stuckPolls: Int32 = 1
+    /// Polls seen in a row with lag above 0 and never lower than the poll before (the current one included).
+    var lagNotFallingPolls: Int32 = 1
+    /// Polls seen since lag last grew, and since the committed offset last advanced or went back.
+    var pollsSinceLagGrew: Int32 = .max
+    var pollsSinceAdvance: Int32 = .max
+    var pollsSinceRewind: Int32 = .max
+    /// The tracker's poll number when this state was last updated.
+    var lastSeenPoll: Int
+
+    init(committed: Int64, lag: Int64, poll: Int) {
+        self.committed = committed
+        self.lag = lag
+        stuckPolls = lag > 0 ? 1 : 0
+        lagNotFallingPolls = lag > 0 ? 1 : 0
+        lastSeenPoll = poll
+    }
+
+    /// Moves the state on by one poll that saw `committed` and `lag`.
+    mutating func advance(committed newCommitted: Int64, lag newLag: Int64, poll: Int) {
+        func older(_ count: Int32) -> Int32 { count == .max ? .max : count + 1 }
+        pollsSinceLagGrew = newLag > lag ? 0 : older(pollsSinceLagGrew)
+        pollsSinceAdvance = newCommitted > committed ? 0 : older(pollsSinceAdvance)
+        pollsSinceRewind = newCommitted < committed ? 0 : older(pollsSinceRewind)
+        stuckPolls = newLag > 0 ? (newCommitted == committed ? stuckPolls + 1 : 1) : 0
+        lagNotFallingPolls = newLag > 0 ? (newLag >= lag ? lagNotFallingPolls + 1 : 1) : 0
+        committed = newCommitted
+        lag = newLag
+        lastSeenPoll = poll
+    }
+
+    /// The status over a window of `window` polls (the transitions between them number `window - 1`).
+    func status(window: Int, hasMembers: Bool, behindLogStart: Bool) -> ConsumerStatus {
+        let window = Int32(window)
+        if behindLogStart { return .err }
+        if pollsSinceRewind < window - 1 { return .rewind }
+        if stuckPolls >= window { return hasMembers ? .stall : .stop }
+        if lagNotFallingPolls >= window, pollsSinceLagGrew < window - 1, pollsSinceAdvance < window - 1 { return .warn }
+        return .ok
+    }
+}
+
+/// Judges each group on each partition from the last `window` polls that saw it, by Burrow's rules (also
+/// in the README):
+/// - **ERR** when the committed offset is below the log start;
+/// - **REWIND** when the committed offset went backwards within the window;
+/// - **STOP** / **STALL** when lag was above 0 in every poll of the window and the committed offset did not
+///   change: STALL if the group has members (alive but stuck), STOP if it has none or cannot be described;
+/// - **WARN** when lag was above 0 and never fell across the window, grew within it, and the committed
+///   offset advanced within it (the consumer is slower than the producers);
+/// - **OK** otherwise; in particular a window in which lag was 0 once is never STOP, STALL or WARN, and
+///   until a partition has been seen for a whole window only ERR and REWIND can be reported.
+/// A poll that did not see a partition's lag (watermarks or offsets not fetched) does not count. A group
+/// partition not seen for `window` polls is forgotten.
+///
+/// Pure: times do not matter, only the order of polls. Not thread safe; one poller owns one tracker.
+public struct StatusTracker: Sendable {
+    /// Polls in the window, at least 3.
+    public let window: Int
+    private var poll = 0
+    private var states: [String: [TopicPartition: PartitionStatusState]] = [:]
+
+    /// Creates a tracker judging over `window` polls.
+    public init(window: Int) {
+        precondition(window >= 3, "the status window needs at least three polls")
+        self.window = window
+    }
+
+    /// Group partitions tracked, for memory accounting.
+    public var trackedPartitions: Int { states.values.reduce(0) { $0 + $1.count } }
+
+    /// Moves every group partition the snapshot's groups carry a lag for on by one poll, and writes each
+    /// one's status into the snapshot's partitions. A group with a STOP or STALL partition loses its catch-up
+    /// time: averaged over the rate window, its consume rate still remembers the commits before it stopped.
+    public mutating func judge(_ snapshot: inout ClusterSnapshot, members: [String: Int]) {
+        poll += 1
+        for groupIndex in snapshot.groups.indices where snapshot.groups[groupIndex].fetchError == nil {
+            let name = snapshot.groups[groupIndex].name
+            let hasMembers = (members[name] ?? 0) > 0
+            var groupStates = states.removeValue(forKey: name) ?? [:]
+            for topicIndex in snapshot.groups[groupIndex].topics.indices {
+                let topic = snapshot.groups[groupIndex].topics[topicIndex].topic
+                for partitionIndex in snapshot.groups[groupIndex].topics[topicIndex].partitions.indices {
+                    let partition = snapshot.groups[groupIndex].topics[topicIndex].partitions[partitionIndex]
+                    guard let lag = partition.lag else { continue }
+                    let key = TopicPartition(topic, partition.partition)
+                    if groupStates[key] == nil {
+                        groupStates[key] = PartitionStatusState(committed: partition.committed, lag: lag, poll: poll)
+                    } else {
+                        groupStates[key]!.advance(committed: partition.committed, lag: lag, poll: poll)
+                    }
+                    snapshot.groups[groupIndex].topics[topicIndex].partitions[partitionIndex].status = groupStates[key]!
+                        .status(window: window, hasMembers: hasMembers, behindLogStart: partition.behindLogStart)
+                }
+            }
+            states[name] = groupStates
+            let stuck = snapshot.groups[groupIndex].topics.contains { topic in
+                topic.partitions.contains { $0.status == .stop || $0.status == .stall }
+            }
+            if stuck { snapshot.groups[groupIndex].catchUpSeconds = nil }
+        }
+        forgetUnseen()
+    }
+
+    private mutating func forgetUnseen() {
+        let oldest = poll - window
+        for (group, partitions) in states where partitions.values.contains(where: { $0.lastSeenPoll <= oldest }) {
+            let kept = partitions.filter { $0.value.lastSeenPoll > oldest }
+            states[group] = kept.isEmpty ? nil : kept
+        }
+    }
+}
