@@ -76,6 +76,9 @@ public struct ClusterConfiguration: Sendable {
     public var discoverGroups = true
     /// Whether to describe listed groups (state and members).
     public var describeGroups = true
+    /// Whether each described group's members get series of their own (labelled with member id, client id
+    /// and host: one series per consumer instance, so off by default).
+    public var exportsMemberSeries = false
     /// librdkafka properties passed through (security, timeouts). Values may be secrets: never log them.
     public var properties: [(String, String)] = []
     /// Timeout of the metadata request, in milliseconds.

@@ -103,9 +103,10 @@ extension ConfigurationLoader {
             cluster.topics = try filter(topics, defaultExclude: ["^__"])
         }
         if let groups = try map.mapping("groups") {
-            try groups.rejectUnknownKeys(["discover", "describe", "include", "exclude", "static"])
+            try groups.rejectUnknownKeys(["discover", "describe", "member_series", "include", "exclude", "static"])
             cluster.discoverGroups = try groups.bool("discover") ?? cluster.discoverGroups
             cluster.describeGroups = try groups.bool("describe") ?? cluster.describeGroups
+            cluster.exportsMemberSeries = try groups.bool("member_series") ?? cluster.exportsMemberSeries
             cluster.groups = try filter(groups, defaultExclude: [])
             for (position, node) in (try groups.sequence("static") ?? []).enumerated() {
                 let entry = try YAMLMapping(node, fileName: map.fileName, path: "\(groups.keyPath("static"))[\(position)]")

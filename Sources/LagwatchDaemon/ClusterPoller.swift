@@ -75,6 +75,7 @@ public final class ClusterPoller: @unchecked Sendable {
         statuses.judge(&snapshot, members: members)
         snapshot.statusWindowPolls = analysis.statusWindowPolls
         snapshot.exportsPartitionStatus = analysis.exportsPartitionStatus
+        snapshot.exportsMemberSeries = cluster.exportsMemberSeries
         return snapshot
     }
 

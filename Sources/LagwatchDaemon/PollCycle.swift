@@ -90,7 +90,7 @@ public enum PollCycle {
             let description = descriptions[request.group]
             groups.append(
                 GroupObservation(
-                    name: request.group, state: description?.state, memberCount: description?.memberCount,
+                    name: request.group, state: description?.state, members: description?.members,
                     committed: committed, fetchError: fetchError))
         }
         if let first = failures.first {

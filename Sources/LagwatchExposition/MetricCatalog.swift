@@ -127,6 +127,28 @@ public enum MetricCatalog {
             + "slowest partition's); 0 without lag; absent when a lagging partition is not catching up or has no "
             + "rates yet.")
 
+    // MARK: - Group view (where the broker lets groups be described)
+
+    /// Group state, one series per state.
+    public static let groupState = MetricFamily(
+        "kafka_consumergroup_state", .gauge, labels: cg + ["state"],
+        help: "1 for the consumer group's state as the broker describes it (Stable, Empty, PreparingRebalance, "
+            + "CompletingRebalance, Dead, Unknown), 0 for the others; absent where groups cannot be described.")
+    /// Members without assignment.
+    public static let groupMembersWithoutAssignment = MetricFamily(
+        "kafka_consumergroup_members_without_assignment", .gauge, labels: cg,
+        help: "Members of the consumer group with no partition assigned (more consumers than partitions, or a "
+            + "rebalance in progress).")
+    /// Assigned partitions per topic.
+    public static let groupAssignedPartitions = MetricFamily(
+        "kafka_consumergroup_assigned_partitions", .gauge, labels: cgt,
+        help: "Partitions of a topic assigned to the consumer group's members.")
+    /// Assigned partitions per member (optional).
+    public static let groupMemberAssignedPartitions = MetricFamily(
+        "kafka_consumergroup_member_assigned_partitions", .gauge, labels: cg + ["member_id", "client_id", "host"],
+        help: "Partitions assigned to one member of the consumer group; exported only with groups.member_series "
+            + "(one series per consumer instance).")
+
     /// Member count.
     public static let groupMembers = MetricFamily(
         "kafka_consumergroup_members", .gauge, labels: cg,
@@ -231,7 +253,8 @@ public enum MetricCatalog {
         brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
         partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
         groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupLagSeconds, groupTopicMaxLagSeconds,
-        groupMaxLagSeconds, groupStatus, groupStatusPartitions, groupPartitionStatus, groupCatchUp, groupMembers,
+        groupMaxLagSeconds, groupStatus, groupStatusPartitions, groupPartitionStatus, groupCatchUp, groupState, groupMembersWithoutAssignment, groupAssignedPartitions,
+        groupMemberAssignedPartitions, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
         groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks,

@@ -159,6 +159,7 @@ public enum TextRenderer {
             writer.sample(MetricCatalog.groupMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
         }
         renderStatus(clusters, into: &writer)
+        renderGroupView(clusters, into: &writer)
         writer.header(MetricCatalog.groupMembers)
         eachGroup(clusters) { labels, group in
             guard let members = group.memberCount else { return }
@@ -201,6 +202,47 @@ public enum TextRenderer {
         eachGroup(clusters) { labels, group in
             guard let seconds = group.catchUpSeconds else { return }
             writer.sample(MetricCatalog.groupCatchUp, labels: labels, value: seconds)
+        }
+    }
+
+    /// The group states librdkafka names, in its order; a state it does not name is reported as Unknown.
+    static let groupStates = ["Unknown", "PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty"]
+    private static let stateLabels = groupStates.map { ExpositionWriter.labelList(["state": $0]) }
+
+    private static func renderGroupView(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
+        writer.header(MetricCatalog.groupState)
+        eachGroup(clusters, includingFailed: true) { labels, group in
+            guard let state = group.state else { return }
+            let current = groupStates.contains(state) ? state : "Unknown"
+            for (index, name) in groupStates.enumerated() {
+                writer.sample(MetricCatalog.groupState, labels: labels, extra: stateLabels[index], value: Int64(name == current ? 1 : 0))
+            }
+        }
+        writer.header(MetricCatalog.groupMembersWithoutAssignment)
+        eachGroup(clusters, includingFailed: true) { labels, group in
+            guard let count = group.membersWithoutAssignment else { return }
+            writer.sample(MetricCatalog.groupMembersWithoutAssignment, labels: labels, value: Int64(count))
+        }
+        writer.header(MetricCatalog.groupAssignedPartitions)
+        eachGroup(clusters, includingFailed: true) { labels, group in
+            guard let counts = group.assignedPartitionsByTopic else { return }
+            for (topic, count) in counts.sorted(by: { $0.key < $1.key }) {
+                writer.sample(
+                    MetricCatalog.groupAssignedPartitions, labels: labels,
+                    extra: ExpositionWriter.labelList(["topic": topic]), value: Int64(count))
+            }
+        }
+        writer.header(MetricCatalog.groupMemberAssignedPartitions)
+        for cluster in clusters where cluster.snapshot.exportsMemberSeries {
+            eachGroup([cluster], includingFailed: true) { labels, group in
+                for member in group.members ?? [] {
+                    let extra = ExpositionWriter.labelList(
+                        ["member_id": member.memberID, "client_id": member.clientID, "host": member.host])
+                    writer.sample(
+                        MetricCatalog.groupMemberAssignedPartitions, labels: labels, extra: extra,
+                        value: Int64(member.assigned.count))
+                }
+            }
         }
     }
 

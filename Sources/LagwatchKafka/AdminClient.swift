@@ -28,17 +28,18 @@ public struct GroupDescription: Sendable, Hashable {
     public var name: String
     /// The group's state name.
     public var state: String
-    /// Members of the group.
-    public var memberCount: Int
+    /// Members of the group, with their assignments.
+    public var members: [GroupMember]
+    /// The number of members.
+    public var memberCount: Int { members.count }
     /// Partitions assigned to members, over all members.
-    public var assigned: [TopicPartition]
+    public var assigned: [TopicPartition] { members.flatMap(\.assigned) }
 
     /// Creates a description.
-    public init(name: String, state: String, memberCount: Int, assigned: [TopicPartition]) {
+    public init(name: String, state: String, members: [GroupMember]) {
         self.name = name
         self.state = state
-        self.memberCount = memberCount
-        self.assigned = assigned
+        self.members = members
     }
 }
 
@@ -323,20 +324,22 @@ public final class AdminClient: @unchecked Sendable {
                 out[name] = .failure(error(err, context: "describe group \(name)"))
                 continue
             }
-            let memberCount = rd_kafka_ConsumerGroupDescription_member_count(group)
-            var assigned: [TopicPartition] = []
-            for m in 0..<memberCount {
-                guard let member = rd_kafka_ConsumerGroupDescription_member(group, m),
-                    let assignment = rd_kafka_MemberDescription_assignment(member),
-                    let partitions = rd_kafka_MemberAssignment_partitions(assignment)
-                else { continue }
-                assigned.append(contentsOf: PartitionList.read(partitions).map(\.0))
+            var members: [GroupMember] = []
+            for m in 0..<rd_kafka_ConsumerGroupDescription_member_count(group) {
+                guard let member = rd_kafka_ConsumerGroupDescription_member(group, m) else { continue }
+                let assigned = rd_kafka_MemberDescription_assignment(member)
+                    .flatMap { rd_kafka_MemberAssignment_partitions($0) }
+                    .map { PartitionList.read($0).map(\.0) } ?? []
+                func text(_ pointer: UnsafePointer<CChar>?) -> String { pointer.map { String(cString: $0) } ?? "" }
+                members.append(
+                    GroupMember(
+                        memberID: text(rd_kafka_MemberDescription_consumer_id(member)),
+                        clientID: text(rd_kafka_MemberDescription_client_id(member)),
+                        host: text(rd_kafka_MemberDescription_host(member)), assigned: assigned))
             }
             let state = rd_kafka_consumer_group_state_name(rd_kafka_ConsumerGroupDescription_state(group))
             out[name] = .success(
-                GroupDescription(
-                    name: name, state: state.map { String(cString: $0) } ?? "Unknown", memberCount: memberCount,
-                    assigned: assigned))
+                GroupDescription(name: name, state: state.map { String(cString: $0) } ?? "Unknown", members: members))
         }
         return out
     }

@@ -155,3 +155,47 @@ public final class OffsetCommitter: @unchecked Sendable {
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "commit for group '\(group)'") }
     }
 }
+
+/// A consumer that joins its group by subscribing, as an application's consumer does, so the group has a
+/// member with an assignment; it reads nothing. Used by the tests against brokers that coordinate groups
+/// (not librdkafka's mock, whose group joins take seconds and whose groups cannot be described).
+public final class SubscribedConsumer: @unchecked Sendable {
+    private let handle: KafkaHandle
+
+    /// Joins `group` with a subscription to `topics`.
+    public init(group: String, topics: [String], bootstrapServers: String, logger: Logger) throws {
+        handle = try KafkaHandle(
+            role: .consumer,
+            properties: [
+                ("bootstrap.servers", bootstrapServers), ("group.id", group), ("client.id", "lagwatch-member"),
+                ("enable.auto.commit", "false"), ("session.timeout.ms", "6000"),
+            ],
+            logger: logger)
+        rd_kafka_poll_set_consumer(handle.pointer)
+        let list = PartitionList(topics.map { TopicPartition($0, RD_KAFKA_PARTITION_UA) })
+        let err = rd_kafka_subscribe(handle.pointer, list.pointer)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "subscribe for group '\(group)'") }
+    }
+
+    deinit {
+        // Leave the group before the handle is destroyed, so the coordinator need not wait for a timeout.
+        rd_kafka_consumer_close(handle.pointer)
+    }
+
+    /// Serves the consumer until it has an assignment or `timeoutSeconds` pass.
+    ///
+    /// - Returns: the partitions assigned.
+    public func waitForAssignment(timeoutSeconds: Double) -> [TopicPartition] {
+        var waited = 0.0
+        while waited < timeoutSeconds {
+            if let message = rd_kafka_consumer_poll(handle.pointer, 100) { rd_kafka_message_destroy(message) }
+            waited += 0.1
+            var assignment: UnsafeMutablePointer<rd_kafka_topic_partition_list_t>?
+            guard rd_kafka_assignment(handle.pointer, &assignment) == RD_KAFKA_RESP_ERR_NO_ERROR, let assignment else { continue }
+            let partitions = PartitionList.read(assignment).map(\.0)
+            rd_kafka_topic_partition_list_destroy(assignment)
+            if !partitions.isEmpty { return partitions }
+        }
+        return []
+    }
+}

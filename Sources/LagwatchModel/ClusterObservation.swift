@@ -1,3 +1,23 @@
+/// One member of a consumer group as the broker describes it.
+public struct GroupMember: Sendable, Hashable {
+    /// The member id the coordinator gave it.
+    public var memberID: String
+    /// The client id the consumer set.
+    public var clientID: String
+    /// The host it connected from, as the broker saw it.
+    public var host: String
+    /// Partitions assigned to it.
+    public var assigned: [TopicPartition]
+
+    /// Creates a member.
+    public init(memberID: String, clientID: String, host: String, assigned: [TopicPartition]) {
+        self.memberID = memberID
+        self.clientID = clientID
+        self.host = host
+        self.assigned = assigned
+    }
+}
+
 /// What lagwatch learnt about one consumer group in one poll, before any lag is computed.
 public struct GroupObservation: Sendable, Hashable {
     /// The group id.
@@ -6,6 +26,8 @@ public struct GroupObservation: Sendable, Hashable {
     public var state: String?
     /// The number of members, when the group could be described.
     public var memberCount: Int?
+    /// The members and their assignments, when the group could be described.
+    public var members: [GroupMember]?
     /// Committed offsets by partition. A partition the group was asked about but never committed to
     /// maps to `nil`.
     public var committed: [TopicPartition: Int64?]
@@ -17,12 +39,14 @@ public struct GroupObservation: Sendable, Hashable {
         name: String,
         state: String? = nil,
         memberCount: Int? = nil,
+        members: [GroupMember]? = nil,
         committed: [TopicPartition: Int64?],
         fetchError: String? = nil
     ) {
         self.name = name
         self.state = state
-        self.memberCount = memberCount
+        self.memberCount = memberCount ?? members?.count
+        self.members = members
         self.committed = committed
         self.fetchError = fetchError
     }

@@ -136,6 +136,20 @@ public struct GroupLag: Sendable, Hashable {
     public var state: String?
     /// The number of members, when the group could be described.
     public var memberCount: Int?
+    /// The members with their assignments, when the group could be described.
+    public var members: [GroupMember]?
+    /// Members with no partition assigned, when the group could be described.
+    public var membersWithoutAssignment: Int? { members.map { $0.filter(\.assigned.isEmpty).count } }
+    /// Partitions assigned to the group's members, by topic, when the group could be described.
+    public var assignedPartitionsByTopic: [String: Int]? {
+        members.map { members in
+            var counts: [String: Int] = [:]
+            for member in members {
+                for partition in member.assigned { counts[partition.topic, default: 0] += 1 }
+            }
+            return counts
+        }
+    }
     /// Topics the group has committed to, ordered by name.
     public var topics: [GroupTopicLag]
     /// Partitions the group was asked about that have no committed offset (no series is exported for them).
@@ -244,6 +258,8 @@ public struct ClusterSnapshot: Sendable {
     public var statusWindowPolls: Int?
     /// Whether each group partition's status is exported as its own series (cardinality: six per partition).
     public var exportsPartitionStatus = false
+    /// Whether each group member is exported as its own series (cardinality: one per consumer instance).
+    public var exportsMemberSeries = false
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
     public var partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.

@@ -135,6 +135,7 @@ public enum SnapshotBuilder {
             fetchError: group.fetchError
         )
         result.catchUpSeconds = group.fetchError == nil ? catchUp : nil
+        result.members = group.members
         return result
     }
 }

@@ -19,6 +19,35 @@ import Testing
         try Self.checkDiscovery(bootstrap: server.bootstrap, suffix: "")
     }
 
+    @Test func aSubscribedConsumerIsDescribedAsAMemberWithItsAssignment() throws {
+        let binary = try #require(NoidaServer.binary(), "noida-db is missing: pip install noida-db")
+        let server = try NoidaServer(binary: binary)
+        defer { server.stop() }
+        let logger = TestLogger.quiet()
+        try MessageProducer(bootstrapServers: server.bootstrap, logger: logger).createTopic("live", partitions: 3)
+        let consumer = try SubscribedConsumer(group: "live-readers", topics: ["live"], bootstrapServers: server.bootstrap, logger: logger)
+        let assigned = consumer.waitForAssignment(timeoutSeconds: 20)
+        try #require(assigned.count == 3, "the consumer got \(assigned) assigned")
+
+        var cluster = ClusterConfiguration(name: "noida", bootstrapServers: [server.bootstrap])
+        cluster.exportsMemberSeries = true
+        let poller = try ClusterPoller(cluster: cluster, logger: logger) {
+            try KafkaClusterClient(bootstrapServers: [server.bootstrap], properties: [], logger: logger)
+        }
+        var group: GroupLag?
+        for _ in 0..<10 {
+            group = poller.poll().groups.first { $0.name == "live-readers" }
+            if group?.state == "Stable" { break }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        #expect(group?.state == "Stable")
+        #expect(group?.memberCount == 1)
+        #expect(group?.membersWithoutAssignment == 0)
+        #expect(group?.assignedPartitionsByTopic == ["live": 3])
+        #expect(group?.members?.first?.clientID == "lagwatch-member")
+        #expect(group?.members?.first?.memberID.isEmpty == false)
+    }
+
     @Test(.enabled(if: realBootstrap != nil, "set LAGWATCH_TEST_BOOTSTRAP=host:port to run against a real Kafka"))
     func everyGroupOnARealKafkaIsFoundWithTheLagCommitted() throws {
         // Unique names, so runs against a shared cluster do not see each other's topics and groups.
@@ -78,6 +107,9 @@ import Testing
                 }
             }
             #expect(seen == expected.count, "\(group.name)")
+            // Groups that only ever committed have no members: described as Empty, with nothing assigned.
+            #expect(group.state == "Empty", "\(group.name)")
+            #expect(group.members == [] && group.membersWithoutAssignment == 0, "\(group.name)")
         }
     }
 }

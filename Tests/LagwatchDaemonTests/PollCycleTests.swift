@@ -21,8 +21,15 @@ import Testing
             GroupListing(name: "idle", state: "Empty", isSimple: false),
         ])
         fake.descriptions = [
-            "billing": GroupDescription(name: "billing", state: "Stable", memberCount: 2, assigned: []),
-            "idle": GroupDescription(name: "idle", state: "Empty", memberCount: 0, assigned: []),
+            "billing": GroupDescription(
+                name: "billing", state: "Stable",
+                members: [
+                    GroupMember(
+                        memberID: "c-1", clientID: "billing-app", host: "/10.0.0.1",
+                        assigned: [TopicPartition("orders", 0), TopicPartition("orders", 1)]),
+                    GroupMember(memberID: "c-2", clientID: "billing-app", host: "/10.0.0.2", assigned: []),
+                ]),
+            "idle": GroupDescription(name: "idle", state: "Empty", members: []),
         ]
         fake.committed = ["billing": [TopicPartition("orders", 0): 5], "idle": [TopicPartition("orders", 1): 1]]
         fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 9), TopicPartition("orders", 1): Watermarks(low: 0, high: 4)]
@@ -33,6 +40,10 @@ import Testing
         let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
         #expect(snapshot.groups.map(\.name) == ["billing", "idle"])
         #expect(snapshot.groups[0].memberCount == 2 && snapshot.groups[0].state == "Stable")
+        #expect(snapshot.groups[0].membersWithoutAssignment == 1)
+        #expect(snapshot.groups[0].assignedPartitionsByTopic == ["orders": 2])
+        #expect(snapshot.groups[0].members?.map(\.memberID) == ["c-1", "c-2"])
+        #expect(snapshot.groups[1].membersWithoutAssignment == 0)
         #expect(snapshot.groups[0].topics[0].partitions[0].lag == 4)
         #expect(snapshot.groups[1].memberCount == 0)
         #expect(snapshot.groups[1].topics[0].partitions[0].lag == 3)

@@ -12,6 +12,12 @@ private func smallCluster(name: String = "prod", group: String = "billing") -> C
     snapshot.statusWindowPolls = 10
     snapshot.groups[0].topics[0].partitions[0].status = .warn
     snapshot.groups[0].catchUpSeconds = 120
+    snapshot.groups[0].members = [
+        GroupMember(
+            memberID: "billing-1-4f2c", clientID: "billing", host: "/10.0.0.7",
+            assigned: [TopicPartition("orders", 0), TopicPartition("orders", 1)]),
+        GroupMember(memberID: "billing-2-9d1e", clientID: "billing", host: "/10.0.0.8", assigned: []),
+    ]
     return snapshot
 }
 
@@ -144,6 +150,17 @@ private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
         #expect(series.count == 6)
         #expect(series.filter { $0.value == "1" }.map { $0.labels["status"] } == ["WARN"])
         #expect(on.samples("kafka_consumergroup_partition_status", ["partition": "1"]).isEmpty)
+    }
+
+    @Test func memberSeriesOnlyWhenAskedForWithEscapedLabels() throws {
+        var snapshot = smallCluster()
+        let off = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        #expect(off.samples("kafka_consumergroup_member_assigned_partitions").isEmpty)
+        snapshot.exportsMemberSeries = true
+        snapshot.groups[0].members![1].clientID = "odd \"client\"\n"
+        let on = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        #expect(on.value("kafka_consumergroup_member_assigned_partitions", ["member_id": "billing-1-4f2c", "host": "/10.0.0.7"]) == 2)
+        #expect(on.value("kafka_consumergroup_member_assigned_partitions", ["client_id": "odd \"client\"\n"]) == 0)
     }
 
     @Test func snapshotAgeIsRenderedAtScrapeTime() throws {
