@@ -7,6 +7,9 @@ import LagwatchModel
 /// - `GET <telemetry path>`: the Prometheus text format, gzip when the client accepts it;
 /// - `GET /healthz`: 200 while the process runs;
 /// - `GET /readyz`: 200 once every cluster has completed a poll within the last three poll intervals;
+/// - `GET /api/v1/groups`: every group's summary as JSON, one group per line;
+/// - `GET /api/v1/groups/{group}`: one group's partitions, members and summary in each cluster that has it,
+///   or 404 with a JSON error;
 /// - `GET /`: a page linking the above.
 /// Other paths are 404; other methods than GET and HEAD are 405.
 public struct Routes: Sendable {
@@ -30,19 +33,44 @@ public struct Routes: Sendable {
 
     /// Answers one request.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let known = [telemetryPath, "/healthz", "/readyz", "/"]
-        guard known.contains(request.path) else {
+        let known = [telemetryPath, "/healthz", "/readyz", "/", Self.groupsPath]
+        let groupName = request.path.hasPrefix(Self.groupsPath + "/")
+            ? String(request.path.dropFirst(Self.groupsPath.count + 1)) : nil
+        guard known.contains(request.path) || groupName != nil else {
             return .text(404, "404 not found: \(request.path)\nSee / for the endpoints.\n")
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "405 method \(request.method) not allowed; use GET\n", headers: [("Allow", "GET, HEAD")])
         }
+        if let groupName { return group(groupName) }
         switch request.path {
         case telemetryPath: return metrics(gzip: request.acceptsGzip)
         case "/healthz": return .text(200, "ok\n")
         case "/readyz": return readiness()
+        case Self.groupsPath: return Self.json(200, GroupReport.summariesJSON(store.current.snapshots))
         default: return index()
         }
+    }
+
+    /// Where the JSON API lists groups.
+    static let groupsPath = "/api/v1/groups"
+
+    /// One group's detail; the name arrives percent-decoded (libmicrohttpd decodes the path), so a group
+    /// named `a/b` is asked for as `/api/v1/groups/a%2Fb`.
+    private func group(_ name: String) -> HTTPResponse {
+        guard !name.isEmpty else {
+            return Self.json(404, GroupReport.errorJSON("no group named; ask for \(Self.groupsPath)/NAME"))
+        }
+        guard let body = GroupReport.detailJSON(of: name, in: store.current.snapshots) else {
+            return Self.json(404, GroupReport.errorJSON("no consumer group '\(name)' in the latest poll of any cluster"))
+        }
+        return Self.json(200, body)
+    }
+
+    private static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
+            body: [ByteBuffer(body)])
     }
 
     private func metrics(gzip: Bool) -> HTTPResponse {

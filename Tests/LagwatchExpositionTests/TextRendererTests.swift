@@ -181,3 +181,52 @@ private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
         }
     }
 }
+
+@Suite struct GroupReportTests {
+    private func object(_ bytes: [UInt8]) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any])
+    }
+
+    @Test func summariesListOneGroupPerLineWithTheSnapshotsFigures() throws {
+        let snapshots = [smallCluster(name: "prod"), smallCluster(name: "dr", group: "audit")]
+        let bytes = GroupReport.summariesJSON(snapshots)
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 4, "opening, two groups, closing")
+        let groups = try #require(try object(bytes)["groups"] as? [[String: Any]])
+        #expect(groups.map { $0["cluster"] as? String } == ["prod", "dr"])
+        let billing = groups[0]
+        #expect(billing["group"] as? String == "billing")
+        #expect(billing["status"] as? String == "WARN")
+        #expect(billing["state"] as? String == "Stable")
+        #expect(billing["members"] as? Int == 2)
+        #expect(billing["catch_up_seconds"] as? Double == 120)
+        #expect(billing["consume_rate"] as? Double == 2.5)
+        #expect(billing["partitions"] as? Int == 2)
+        #expect(billing["topics"] as? [String] == ["orders"])
+        // Partition 1's watermarks are unknown this poll: no lag sum and no maximum lag in seconds.
+        #expect(billing["lag"] == nil && billing["max_lag_seconds"] == nil)
+        #expect(billing["polled_at"] as? Double == 1_700_000_100.25)
+    }
+
+    @Test func detailHasEveryPartitionWithItsWatermarksAndMembers() throws {
+        let bytes = try #require(GroupReport.detailJSON(of: "billing", in: [smallCluster()]))
+        let answer = try object(bytes)
+        #expect(answer["group"] as? String == "billing")
+        let cluster = try #require((answer["clusters"] as? [[String: Any]])?.first)
+        let topic = try #require((cluster["topics"] as? [[String: Any]])?.first)
+        let partitions = try #require(topic["partitions"] as? [[String: Any]])
+        #expect(partitions.count == 2)
+        #expect(partitions[0]["committed"] as? Int == 7)
+        #expect(partitions[0]["high_watermark"] as? Int == 10 && partitions[0]["low_watermark"] as? Int == 3)
+        #expect(partitions[0]["lag"] as? Int == 3)
+        #expect(partitions[0]["lag_seconds"] as? Double == 42.5 && partitions[0]["lag_seconds_method"] as? String == "interpolation")
+        #expect(partitions[0]["status"] as? String == "WARN")
+        #expect(partitions[0]["produce_rate"] as? Double == 12.5)
+        #expect(partitions[1]["high_watermark"] == nil && partitions[1]["lag"] == nil)
+        #expect(cluster["partitions_by_status"] as? [String: Int] == ["WARN": 1])
+        let members = try #require(cluster["members"] as? [[String: Any]])
+        #expect(members.first?["assigned"] as? [String] == ["orders/0", "orders/1"])
+        #expect(members.first?["client_id"] as? String == "billing")
+        #expect(GroupReport.detailJSON(of: "nobody", in: [smallCluster()]) == nil)
+    }
+}
