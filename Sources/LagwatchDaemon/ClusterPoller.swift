@@ -22,6 +22,7 @@ public final class ClusterPoller: @unchecked Sendable {
     private var rates: RateTracker
     private var timelines: WatermarkTimelines
     private var statuses: StatusTracker
+    private var trends = LagTrends()
     private let analysis: AnalysisSettings
     private var lastDiscovery: GroupDiscoveryStatus?
     private var lastFailedStages: Set<PollStage> = []
@@ -73,6 +74,7 @@ public final class ClusterPoller: @unchecked Sendable {
         var members: [String: Int] = [:]
         for group in observation.groups { members[group.name] = group.memberCount }
         statuses.judge(&snapshot, members: members)
+        trends.record(&snapshot)
         snapshot.statusWindowPolls = analysis.statusWindowPolls
         snapshot.exportsPartitionStatus = analysis.exportsPartitionStatus
         snapshot.exportsMemberSeries = cluster.exportsMemberSeries

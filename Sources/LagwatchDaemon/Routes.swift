@@ -10,7 +10,7 @@ import LagwatchModel
 /// - `GET /api/v1/groups`: every group's summary as JSON, one group per line;
 /// - `GET /api/v1/groups/{group}`: one group's partitions, members and summary in each cluster that has it,
 ///   or 404 with a JSON error;
-/// - `GET /`: a page linking the above.
+/// - `GET /`: the status page, every group worst first; `GET /groups/{group}`: a group's page.
 /// Other paths are 404; other methods than GET and HEAD are 405.
 public struct Routes: Sendable {
     let store: SnapshotStore
@@ -36,19 +36,22 @@ public struct Routes: Sendable {
         let known = [telemetryPath, "/healthz", "/readyz", "/", Self.groupsPath]
         let groupName = request.path.hasPrefix(Self.groupsPath + "/")
             ? String(request.path.dropFirst(Self.groupsPath.count + 1)) : nil
-        guard known.contains(request.path) || groupName != nil else {
+        let pageName = request.path.hasPrefix(StatusPage.groupPathPrefix)
+            ? String(request.path.dropFirst(StatusPage.groupPathPrefix.count)) : nil
+        guard known.contains(request.path) || groupName != nil || pageName != nil else {
             return .text(404, "404 not found: \(request.path)\nSee / for the endpoints.\n")
         }
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "405 method \(request.method) not allowed; use GET\n", headers: [("Allow", "GET, HEAD")])
         }
         if let groupName { return group(groupName) }
+        if let pageName { return groupPage(pageName) }
         switch request.path {
         case telemetryPath: return metrics(gzip: request.acceptsGzip)
         case "/healthz": return .text(200, "ok\n")
         case "/readyz": return readiness()
         case Self.groupsPath: return Self.json(200, GroupReport.summariesJSON(store.current.snapshots))
-        default: return index()
+        default: return overview()
         }
     }
 
@@ -104,45 +107,27 @@ public struct Routes: Sendable {
         return problems.isEmpty ? .text(200, "ready\n") : .text(503, problems.joined(separator: "\n") + "\n")
     }
 
-    private func index() -> HTTPResponse {
-        let snapshots = store.current.snapshots
-        var rows = ""
-        for name in store.clusterNames {
-            let snapshot = snapshots.first { $0.clusterName == name }
-            let state = snapshot.map { $0.up ? "up" : "down" } ?? "not polled yet"
-            let groups = snapshot.map { String($0.groups.count) } ?? "–"
-            let topics = snapshot.map { String($0.topics.count) } ?? "–"
-            rows += "<tr><td>\(html(name))</td><td>\(state)</td><td>\(topics)</td><td>\(groups)</td></tr>\n"
-        }
-        let page = """
-            <!DOCTYPE html>
-            <html lang="en"><head><meta charset="utf-8"><title>lagwatch</title>
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}
-            table{border-collapse:collapse}td,th{padding:.3rem .8rem;border-bottom:1px solid #ddd;text-align:left}</style>
-            </head><body><h1>lagwatch</h1><p>Kafka consumer lag exporter.</p>
-            <ul><li><a href="\(html(telemetryPath))">\(html(telemetryPath))</a> (Prometheus metrics)</li>
-            <li><a href="/healthz">/healthz</a> (process alive)</li>
-            <li><a href="/readyz">/readyz</a> (recent poll of every cluster)</li></ul>
-            <table><tr><th>Cluster</th><th>State</th><th>Topics</th><th>Groups</th></tr>
-            \(rows)</table></body></html>
-
-            """
-        return HTTPResponse(
-            status: 200, headers: [("Content-Type", "text/html; charset=utf-8")], body: [ByteBuffer(Array(page.utf8))])
+    private var pageContext: StatusPage.Context {
+        StatusPage.Context(
+            clusterNames: store.clusterNames, telemetryPath: telemetryPath,
+            refreshSeconds: max(5, Int(pollIntervalSeconds.rounded())), now: now())
     }
 
-    private func html(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.append(character)
-            }
+    private func overview() -> HTTPResponse {
+        Self.html(200, StatusPage.overview(store.current.snapshots, context: pageContext))
+    }
+
+    private func groupPage(_ name: String) -> HTTPResponse {
+        let context = pageContext
+        guard let page = StatusPage.group(name, in: store.current.snapshots, context: context) else {
+            return Self.html(404, StatusPage.notFound("No consumer group '\(name)' in the latest poll of any cluster.", context: context))
         }
-        return out
+        return Self.html(200, page)
+    }
+
+    private static func html(_ status: Int, _ page: String) -> HTTPResponse {
+        HTTPResponse(
+            status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
+            body: [ByteBuffer(Array(page.utf8))])
     }
 }

@@ -175,6 +175,8 @@ public struct GroupLag: Sendable, Hashable {
         guard fetchError == nil else { return nil }
         return topics.lazy.flatMap(\.partitions).compactMap(\.status).max() ?? .ok
     }
+    /// The group's total lag over its last polls, oldest first (`nil` where unknown); see ``LagTrends``.
+    public var lagTrend: [Int64?] = []
     /// How many of the group's partitions are in each status.
     public var partitionsByStatus: [ConsumerStatus: Int] {
         var counts: [ConsumerStatus: Int] = [:]

@@ -67,6 +67,19 @@ import Testing
             #expect(partition["high_watermark"] as? Int == 40 + 10 * number)
         }
 
+        // The status page and the group's page show the same figures.
+        let overview = try TestHTTPClient.request(port: daemon.port, path: "/")
+        #expect(overview.status == 200 && overview.headers["content-type"] == "text/html; charset=utf-8")
+        let rows = try ParsedPage(overview.text).elements.filter { $0.name == "tr" && $0.path.contains("tbody") }
+        let oddRow = try #require(rows.first { $0.text.contains(odd) })
+        let oddStatus = metrics.samples("kafka_consumergroup_status", ["consumergroup": odd]).first { $0.value == "1" }
+        #expect(oddRow.text.hasPrefix(oddStatus?.labels["status"] ?? "?") && oddRow.text.contains("64"))
+        let groupPage = try TestHTTPClient.request(port: daemon.port, path: "/groups/team%2Fa%20b")
+        #expect(groupPage.status == 200)
+        let cells = try ParsedPage(groupPage.text).elements.filter { $0.name == "td" }.map(\.text)
+        for lag in ["5", "0", "59"] { #expect(cells.contains(lag), "lag \(lag) on the group's page") }
+        #expect(try TestHTTPClient.request(port: daemon.port, path: "/groups/nobody").status == 404)
+
         let missing = try Self.json(daemon.port, "/api/v1/groups/nobody")
         #expect(missing.status == 404 && missing.contentType == "application/json")
         #expect((missing.object["error"] as? String)?.contains("'nobody'") == true)

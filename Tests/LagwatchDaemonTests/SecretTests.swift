@@ -39,7 +39,7 @@ import Testing
         #expect(try eventually(within: 15) {
             try TestHTTPClient.request(port: daemon.port, path: "/metrics").text.contains("lagwatch_polls_total{cluster_name=\"secure\"} 2")
         })
-        for path in ["/metrics", "/", "/readyz", "/healthz", "/nope"] {
+        for path in ["/metrics", "/", "/readyz", "/healthz", "/nope", "/api/v1/groups", "/api/v1/groups/g", "/groups/g"] {
             let plain = try TestHTTPClient.request(port: daemon.port, path: path)
             #expect(!plain.text.contains(secret), "\(path)")
             let zipped = try TestHTTPClient.request(port: daemon.port, path: path, headers: ["Accept-Encoding": "gzip"])

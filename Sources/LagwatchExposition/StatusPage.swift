@@ -1,0 +1,313 @@
+public import LagwatchModel
+
+/// The server-rendered status pages: an overview of every group, worst first, and a page per group. One
+/// self-contained document each (inline CSS and SVG, no script, no external asset), written as well-formed
+/// XML so that tests can parse it.
+public enum StatusPage {
+    /// Where a group's page lives; the name is percent-encoded after it.
+    public static let groupPathPrefix = "/groups/"
+
+    /// Links and settings the pages need besides the snapshots.
+    public struct Context: Sendable {
+        /// The configured clusters, in order, so one not polled yet still shows.
+        public var clusterNames: [String]
+        /// The metrics path, linked from the footer.
+        public var telemetryPath: String
+        /// How often the page reloads itself, in seconds (the poll interval).
+        public var refreshSeconds: Int
+        /// The time of the request, in seconds since the epoch.
+        public var now: Double
+
+        /// Creates a context.
+        public init(clusterNames: [String], telemetryPath: String, refreshSeconds: Int, now: Double) {
+            self.clusterNames = clusterNames
+            self.telemetryPath = telemetryPath
+            self.refreshSeconds = refreshSeconds
+            self.now = now
+        }
+    }
+
+    // MARK: - Pages
+
+    /// The overview: clusters, then every group sorted worst first.
+    public static func overview(_ snapshots: [ClusterSnapshot], context: Context) -> String {
+        var body = "<h1>lagwatch</h1>\n<section class=\"clusters\">\n"
+        for name in context.clusterNames {
+            body += clusterCard(name: name, snapshot: snapshots.first { $0.clusterName == name }, now: context.now)
+        }
+        body += "</section>\n"
+        let rows = snapshots.flatMap { snapshot in snapshot.groups.map { Row(snapshot: snapshot, group: $0) } }
+            .sorted(by: Row.worstFirst)
+        body += "<h2>Consumer groups <span class=\"muted\">(\(rows.count), worst first)</span></h2>\n"
+        if rows.isEmpty {
+            body += "<p class=\"muted\">No consumer group yet.</p>\n"
+        } else {
+            body += """
+                <table class="groups"><thead><tr><th>Status</th><th>Group</th><th>Cluster</th>\
+                <th class="num">Lag</th><th class="num">Lag time</th><th class="num">Catch-up</th>\
+                <th class="num">Consumed</th><th>Trend</th><th class="num">Members</th></tr></thead><tbody>
+
+                """
+            for row in rows { body += groupRow(row) }
+            body += "</tbody></table>\n"
+        }
+        return document(title: "lagwatch", body: body, context: context)
+    }
+
+    /// A group's page, or `nil` when no cluster has the group.
+    public static func group(_ name: String, in snapshots: [ClusterSnapshot], context: Context) -> String? {
+        let found = snapshots.compactMap { snapshot in snapshot.groups.first { $0.name == name }.map { (snapshot, $0) } }
+        guard !found.isEmpty else { return nil }
+        var body = "<p><a href=\"/\">← all groups</a></p>\n<h1>\(escape(name))</h1>\n"
+        for (snapshot, group) in found { body += groupSection(group, in: snapshot, now: context.now) }
+        return document(title: "\(name) · lagwatch", body: body, context: context)
+    }
+
+    /// A page saying `message`, for 404 answers.
+    public static func notFound(_ message: String, context: Context) -> String {
+        document(title: "not found · lagwatch", body: "<p><a href=\"/\">← all groups</a></p>\n<h1>Not found</h1>\n<p>\(escape(message))</p>\n", context: context)
+    }
+
+    // MARK: - Pieces
+
+    private static func clusterCard(name: String, snapshot: ClusterSnapshot?, now: Double) -> String {
+        guard let snapshot else {
+            return "<div class=\"card\"><h3>\(escape(name))</h3><p class=\"muted\">not polled yet</p></div>\n"
+        }
+        let state = snapshot.up ? "<span class=\"badge OK\">up</span>" : "<span class=\"badge STOP\">down</span>"
+        let failed = snapshot.stageErrors.keys.map(\.rawValue).sorted()
+        var card = "<div class=\"card\"><h3>\(escape(name)) \(state)</h3><p>"
+        card += "\(snapshot.brokers.count) brokers · \(snapshot.topics.count) topics · \(snapshot.groups.count) groups"
+        card += "<br/>polled \(duration(max(0, now - snapshot.completedAt))) ago in \(duration(snapshot.pollDurationSeconds))"
+        if !failed.isEmpty { card += "<br/><span class=\"warn\">failing: \(escape(failed.joined(separator: ", ")))</span>" }
+        return card + "</p></div>\n"
+    }
+
+    private static func groupRow(_ entry: Row) -> String {
+        let (snapshot, group, summary) = (entry.snapshot, entry.group, entry.summary)
+        var row = "<tr><td>\(badge(group.status))</td>"
+        row += "<td><a href=\"\(groupPath(group.name))\">\(escape(group.name))</a></td>"
+        row += "<td>\(escape(snapshot.clusterName))</td>"
+        row += "<td class=\"num\">\(summary.lag.map(count) ?? "–")</td>"
+        row += "<td class=\"num\">\(group.maxLagTime.map { duration($0.seconds) } ?? "–")</td>"
+        row += "<td class=\"num\">\(group.catchUpSeconds.map(duration) ?? "–")</td>"
+        row += "<td class=\"num\">\(summary.consumeRate.map(rate) ?? "–")</td>"
+        row += "<td>\(sparkline(group.lagTrend, width: 120, height: 22))</td>"
+        row += "<td class=\"num\">\(group.memberCount.map(String.init) ?? "–")</td></tr>\n"
+        return row
+    }
+
+    private static func groupSection(_ group: GroupLag, in snapshot: ClusterSnapshot, now: Double) -> String {
+        let detail = GroupDetail(group, in: snapshot)
+        let summary = detail.summary
+        var html = "<section class=\"group\"><h2>\(badge(group.status)) in cluster \(escape(snapshot.clusterName))</h2>\n"
+        html += "<dl>"
+        html += "<dt>State</dt><dd>\(escape(group.state ?? "not described"))</dd>"
+        html += "<dt>Members</dt><dd>\(group.memberCount.map(String.init) ?? "–")</dd>"
+        html += "<dt>Lag</dt><dd>\(summary.lag.map { count($0) + " messages" } ?? "–")</dd>"
+        html += "<dt>Largest lag time</dt><dd>\(group.maxLagTime.map { "\(duration($0.seconds)) (\($0.method.rawValue))" } ?? "–")</dd>"
+        html += "<dt>Catch-up</dt><dd>\(group.catchUpSeconds.map(duration) ?? "not catching up, or no rates yet")</dd>"
+        html += "<dt>Consumed</dt><dd>\(summary.consumeRate.map(rate) ?? "–")</dd>"
+        html += "<dt>Polled</dt><dd>\(duration(max(0, now - snapshot.completedAt))) ago</dd>"
+        html += "</dl>\n"
+        if let error = group.fetchError { html += "<p class=\"warn\">Offsets not fetched in the last poll: \(escape(error))</p>\n" }
+        html += "<p>Total lag, last \(group.lagTrend.count) polls: \(sparkline(group.lagTrend, width: 360, height: 48))</p>\n"
+        html += """
+            <table><thead><tr><th>Topic</th><th class="num">Partition</th><th>Status</th><th class="num">Committed</th>\
+            <th class="num">High watermark</th><th class="num">Lag</th><th class="num">Lag time</th>\
+            <th class="num">Consumed</th><th class="num">Produced</th></tr></thead><tbody>
+
+            """
+        for topic in detail.topics {
+            for partition in topic.partitions {
+                html += "<tr><td>\(escape(topic.topic))</td><td class=\"num\">\(partition.partition)</td>"
+                html += "<td>\(badge(partition.status.flatMap(ConsumerStatus.init(rawValue:)), unknown: "–"))</td>"
+                html += "<td class=\"num\">\(count(partition.committed))</td>"
+                html += "<td class=\"num\">\(partition.highWatermark.map(count) ?? "–")</td>"
+                html += "<td class=\"num\">\(partition.lag.map(count) ?? "–")</td>"
+                let method = partition.lagSecondsMethod == LagTimeMethod.extrapolation.rawValue ? " *" : ""
+                html += "<td class=\"num\">\(partition.lagSeconds.map { duration($0) + method } ?? "–")</td>"
+                html += "<td class=\"num\">\(partition.consumeRate.map(rate) ?? "–")</td>"
+                html += "<td class=\"num\">\(partition.produceRate.map(rate) ?? "–")</td></tr>\n"
+            }
+        }
+        html += "</tbody></table>\n<p class=\"muted\">* extrapolated before the oldest watermark lagwatch has seen.</p>\n"
+        if let members = detail.members, !members.isEmpty {
+            html += "<h3>Members</h3>\n<table><thead><tr><th>Member</th><th>Client</th><th>Host</th><th>Assigned</th></tr></thead><tbody>\n"
+            for member in members {
+                html += "<tr><td>\(escape(member.memberId))</td><td>\(escape(member.clientId))</td><td>\(escape(member.host))</td>"
+                html += "<td>\(member.assigned.isEmpty ? "<span class=\"warn\">nothing</span>" : escape(member.assigned.joined(separator: ", ")))</td></tr>\n"
+            }
+            html += "</tbody></table>\n"
+        }
+        return html + "</section>\n"
+    }
+
+    private static func document(title: String, body: String, context: Context) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en" xmlns="http://www.w3.org/1999/xhtml"><head><meta charset="utf-8"/>
+        <title>\(escape(title))</title>
+        <meta name="viewport" content="width=device-width, initial-scale=1"/>
+        <meta http-equiv="refresh" content="\(context.refreshSeconds)"/>
+        <style>\(style)</style>
+        </head><body>
+        \(body)<footer><a href="\(escape(context.telemetryPath))">metrics</a> · <a href="/api/v1/groups">JSON</a> · \
+        <a href="/healthz">healthz</a> · <a href="/readyz">readyz</a> · this page reloads every \(context.refreshSeconds) s</footer>
+        </body></html>
+
+        """
+    }
+
+    private static let style = """
+        :root{--fg:#1d232b;--muted:#6b7480;--line:#e3e7ec;--bg:#f7f8fa}
+        body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:var(--fg);background:var(--bg);\
+        max-width:78rem;margin:0 auto;padding:1.5rem 2rem}
+        h1{font-size:1.6rem;margin:.2rem 0 1rem}h2{font-size:1.2rem;margin:1.6rem 0 .6rem}h3{margin:0 0 .3rem;font-size:1.05rem}
+        a{color:#1f5fbf;text-decoration:none}a:hover{text-decoration:underline}
+        .clusters{display:flex;flex-wrap:wrap;gap:1rem}
+        .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:.8rem 1rem;min-width:16rem}
+        .card p{margin:0;color:var(--muted)}
+        table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:8px}
+        th,td{padding:.42rem .7rem;border-bottom:1px solid var(--line);text-align:left;white-space:nowrap}
+        th{font-size:.8rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);font-weight:600}
+        tbody tr:hover{background:#f2f5f9}
+        .num{text-align:right;font-variant-numeric:tabular-nums}
+        .muted{color:var(--muted);font-weight:normal}.warn{color:#b45309}
+        .badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;padding:.05rem .4rem;\
+        font-size:.78rem;font-weight:700;letter-spacing:.03em;color:#fff}
+        .OK{background:#2f855a}.WARN{background:#d69e2e}.REWIND{background:#5a67d8}.STALL{background:#dd6b20}
+        .STOP{background:#c53030}.ERR{background:#822727}.UNKNOWN{background:#718096}
+        dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0 1rem}
+        dt{color:var(--muted)}dd{margin:0}
+        svg.trend{vertical-align:middle}svg.trend polyline{fill:none;stroke:#1f5fbf;stroke-width:1.5}
+        footer{margin-top:2rem;color:var(--muted);font-size:.85rem}
+        """
+
+    // MARK: - Formatting
+
+    /// One line of the overview, with what it is sorted by computed once.
+    private struct Row {
+        let snapshot: ClusterSnapshot
+        let group: GroupLag
+        let summary: GroupSummary
+        /// The status's place from best to worst; a group whose offsets could not be fetched ranks above ERR.
+        let rank: Int
+
+        init(snapshot: ClusterSnapshot, group: GroupLag) {
+            self.snapshot = snapshot
+            self.group = group
+            summary = GroupSummary(group, in: snapshot)
+            rank = group.status.flatMap { ConsumerStatus.allCases.firstIndex(of: $0) } ?? ConsumerStatus.allCases.count
+        }
+
+        /// Worst status first, then the largest lag time, then the largest lag, then by name and cluster.
+        static func worstFirst(_ a: Row, _ b: Row) -> Bool {
+            if a.rank != b.rank { return a.rank > b.rank }
+            let (ta, tb) = (a.group.maxLagTime?.seconds ?? -1, b.group.maxLagTime?.seconds ?? -1)
+            if ta != tb { return ta > tb }
+            let (la, lb) = (a.summary.lag ?? -1, b.summary.lag ?? -1)
+            if la != lb { return la > lb }
+            return (a.group.name, a.snapshot.clusterName) < (b.group.name, b.snapshot.clusterName)
+        }
+    }
+
+    private static func badge(_ status: ConsumerStatus?, unknown: String = "UNKNOWN") -> String {
+        guard let status else { return unknown == "UNKNOWN" ? "<span class=\"badge UNKNOWN\">UNKNOWN</span>" : unknown }
+        return "<span class=\"badge \(status.rawValue)\">\(status.rawValue)</span>"
+    }
+
+    /// An inline SVG line of `values` scaled to their maximum; unknown values break the line.
+    static func sparkline(_ values: [Int64?], width: Int, height: Int) -> String {
+        let known = values.compactMap { $0 }
+        guard values.count >= 2, let top = known.max() else {
+            return "<span class=\"muted\">–</span>"
+        }
+        let scale = top > 0 ? Double(height - 2) / Double(top) : 0
+        let step = Double(width) / Double(values.count - 1)
+        var lines: [String] = []
+        var points: [String] = []
+        for (index, value) in values.enumerated() {
+            guard let value else {
+                if points.count > 1 { lines.append(points.joined(separator: " ")) }
+                points = []
+                continue
+            }
+            let x = Double(index) * step
+            let y = Double(height - 1) - Double(value) * scale
+            points.append("\(format(x)),\(format(y))")
+        }
+        if points.count > 1 { lines.append(points.joined(separator: " ")) }
+        let title = "lag from \(known.first.map(count) ?? "–") to \(known.last.map(count) ?? "–") over \(values.count) polls"
+        var svg = "<svg class=\"trend\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+        svg += "viewBox=\"0 0 \(width) \(height)\" role=\"img\"><title>\(title)</title>"
+        for line in lines { svg += "<polyline points=\"\(line)\"/>" }
+        return svg + "</svg>"
+    }
+
+    private static func format(_ value: Double) -> String {
+        let rounded = (value * 10).rounded() / 10
+        return rounded == rounded.rounded() ? String(Int(rounded)) : String(rounded)
+    }
+
+    /// `1234567` → `1,234,567`.
+    static func count(_ value: Int64) -> String {
+        let digits = String(value.magnitude)
+        var out = ""
+        for (index, digit) in digits.enumerated() {
+            if index > 0, (digits.count - index) % 3 == 0 { out.append(",") }
+            out.append(digit)
+        }
+        return value < 0 ? "-" + out : out
+    }
+
+    /// `12.345` → `12.3/s`; whole numbers without decimals.
+    static func rate(_ value: Double) -> String {
+        value >= 100 || value == value.rounded() ? "\(count(Int64(value.rounded())))/s" : "\(format(value))/s"
+    }
+
+    /// Seconds as `42 s`, `4 min 12 s`, `3 h 5 min`, `2 d 4 h`.
+    static func duration(_ seconds: Double) -> String {
+        if seconds < 10 { return seconds < 1 && seconds > 0 ? "\(Int((seconds * 1000).rounded())) ms" : "\(format(seconds)) s" }
+        let total = Int(seconds.rounded())
+        let (days, hours, minutes, rest) = (total / 86_400, total % 86_400 / 3600, total % 3600 / 60, total % 60)
+        if days > 0 { return hours > 0 ? "\(days) d \(hours) h" : "\(days) d" }
+        if hours > 0 { return minutes > 0 ? "\(hours) h \(minutes) min" : "\(hours) h" }
+        if minutes > 0 { return rest > 0 ? "\(minutes) min \(rest) s" : "\(minutes) min" }
+        return "\(rest) s"
+    }
+
+    /// The path of a group's page: unreserved characters kept, everything else percent-encoded.
+    public static func groupPath(_ name: String) -> String {
+        var out = groupPathPrefix
+        for byte in name.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+                UInt8(ascii: "~"):
+                out.append(Character(Unicode.Scalar(byte)))
+            default:
+                let hex = Array("0123456789ABCDEF")
+                out += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0x0F)])"
+            }
+        }
+        return out
+    }
+
+    /// Escapes text for HTML content and attribute values.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
+    }
+}
