@@ -41,6 +41,9 @@ public struct Configuration: Sendable {
     /// Whether each group partition's status is exported as its own series (six per partition).
     public var exportsPartitionStatus = AnalysisSettings().exportsPartitionStatus
 
+    /// Which groups get the exact lag-in-seconds method, and its bounds per poll.
+    public var exactLag = ExactLagSettings()
+
     /// The settings the pollers analyse with.
     public var analysis: AnalysisSettings {
         var settings = AnalysisSettings()
@@ -48,6 +51,7 @@ public struct Configuration: Sendable {
         settings.timelinePoints = timeLagHistoryPoints
         settings.statusWindowPolls = statusWindowPolls
         settings.exportsPartitionStatus = exportsPartitionStatus
+        settings.exact = exactLag
         return settings
     }
     /// Log verbosity.

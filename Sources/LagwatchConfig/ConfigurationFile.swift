@@ -41,9 +41,22 @@ extension ConfigurationLoader {
             if let problem = rateWindowProblem(configuration) { throw rates.error(at: "window", problem) }
         }
         if let timeLag = try top.mapping("time_lag") {
-            try timeLag.rejectUnknownKeys(["history_points"])
+            try timeLag.rejectUnknownKeys(["history_points", "exact_groups", "exact_max_partitions", "exact_timeout"])
             if let points = try timeLag.int("history_points", range: 3...4096) {
                 configuration.timeLagHistoryPoints = points
+            }
+            if let patterns = try timeLag.strings("exact_groups"), !patterns.isEmpty {
+                do {
+                    configuration.exactLag.groups = try NameFilter(include: patterns, exclude: [])
+                } catch let error as NameFilter.InvalidPattern {
+                    throw timeLag.error(at: "exact_groups", error.description)
+                }
+            }
+            if let limit = try timeLag.int("exact_max_partitions", range: 1...100_000) {
+                configuration.exactLag.maxPartitions = limit
+            }
+            if let timeout = try timeLag.seconds("exact_timeout", range: 0.1...60) {
+                configuration.exactLag.timeoutMilliseconds = Int(timeout * 1000)
             }
         }
         if let status = try top.mapping("status") {

@@ -63,7 +63,7 @@ public final class ClusterPoller: @unchecked Sendable {
             counters.record(observation)
             return SnapshotBuilder.build(observation, counters: counters)
         }
-        let observation = PollCycle.observe(client: client, cluster: cluster, now: now)
+        let observation = PollCycle.observe(client: client, cluster: cluster, exact: analysis.exact, now: now)
         pollsWithClient += 1
         counters.record(observation)
         logChanges(observation)

@@ -1,3 +1,4 @@
+import Dispatch
 public import LagwatchConfig
 public import LagwatchKafka
 public import LagwatchModel
@@ -6,10 +7,12 @@ public import LagwatchModel
 /// lag is never negative from timing. Each stage's failure is recorded and the next stages go on with what
 /// they have; nothing here throws.
 public enum PollCycle {
-    /// Runs one poll with `client` according to `cluster`. `now` gives wall-clock seconds since the epoch.
+    /// Runs one poll with `client` according to `cluster`, reading record timestamps for the groups `exact`
+    /// chooses. `now` gives wall-clock seconds since the epoch.
     public static func observe(
         client: any ClusterClient,
         cluster: ClusterConfiguration,
+        exact: ExactLagSettings = ExactLagSettings(),
         now: () -> Double
     ) -> ClusterObservation {
         let startedAt = now()
@@ -113,12 +116,74 @@ public enum PollCycle {
             errors[.watermarks] = "some partitions have no leader or no watermarks"
         }
         finished(.watermarks)
+        var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
+        if let chosen = exact.groups {
+            let wanted = exactRequests(groups: groups.filter { chosen.accepts($0.name) }, watermarks: marks.watermarks, limit: exact.maxPartitions)
+            if !wanted.isEmpty {
+                recordTimes = readRecords(wanted, client: client, timeoutMilliseconds: exact.timeoutMilliseconds)
+                let asked = wanted.values.reduce(0) { $0 + $1.count }
+                let answered = recordTimes.values.reduce(0) { $0 + $1.count }
+                if answered < asked {
+                    errors[.recordTimestamps] = "\(asked - answered) of \(asked) records not read in time or out of range"
+                }
+                finished(.recordTimestamps)
+            }
+        }
         var observation = ClusterObservation(
             clusterName: cluster.name, metadata: metadata, watermarks: marks.watermarks, groups: groups,
             discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
         observation.stageDurations = durations
         observation.observedAt = observedAt
+        observation.recordTimes = recordTimes
         return observation
+    }
+
+    /// The committed offsets to date exactly: every lagging partition of the chosen groups, at most `limit`
+    /// of them, the most lagging first. Several groups at one offset share one read.
+    static func exactRequests(
+        groups: [GroupObservation],
+        watermarks: [TopicPartition: Watermarks],
+        limit: Int
+    ) -> [TopicPartition: Set<Int64>] {
+        var lagging: [(key: TopicPartition, offset: Int64, lag: Int64)] = []
+        for group in groups where group.fetchError == nil {
+            for (key, committed) in group.committed {
+                guard let committed, committed >= 0, let high = watermarks[key]?.high, committed < high else { continue }
+                lagging.append((key, committed, high - committed))
+            }
+        }
+        lagging.sort { $0.lag != $1.lag ? $0.lag > $1.lag : $0.key < $1.key }
+        var wanted: [TopicPartition: Set<Int64>] = [:]
+        var count = 0
+        for entry in lagging where count < limit {
+            if wanted[entry.key, default: []].insert(entry.offset).inserted { count += 1 }
+        }
+        return wanted
+    }
+
+    /// Reads the records in rounds, one offset per partition each (a partition is assigned at one offset at
+    /// a time), within one timeout for all rounds.
+    static func readRecords(
+        _ wanted: [TopicPartition: Set<Int64>],
+        client: any ClusterClient,
+        timeoutMilliseconds: Int
+    ) -> [TopicPartition: [Int64: RecordTime]] {
+        var queues = wanted.mapValues { $0.sorted() }
+        var found: [TopicPartition: [Int64: RecordTime]] = [:]
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeoutMilliseconds)) * 1_000_000
+        while !queues.isEmpty {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { break }
+            var round: [TopicPartition: Int64] = [:]
+            for (key, offsets) in queues { round[key] = offsets[0] }
+            let answers = client.recordTimes(at: round, timeoutMilliseconds: Int((deadline - now) / 1_000_000))
+            for (key, offset) in round {
+                if let answer = answers[key] { found[key, default: [:]][offset] = answer }
+                queues[key]!.removeFirst()
+                if queues[key]!.isEmpty { queues[key] = nil }
+            }
+        }
+        return found
     }
 
     /// Keeps the topics the cluster's filter accepts.

@@ -91,8 +91,8 @@ public enum MetricCatalog {
     public static let groupLagSeconds = MetricFamily(
         "kafka_consumergroup_lag_seconds", .gauge, labels: cgtp + ["method"],
         help: "Age of the first message a consumer group has yet to read on a partition (0 when it has read "
-            + "everything); method says how its production time was estimated from the partition's watermark "
-            + "history: interpolation or extrapolation. Absent when older than that history reaches.")
+            + "everything); method says how its production time was found: exact (the record's timestamp), or "
+            + "interpolation or extrapolation in the partition's watermark history. Absent when unknown.")
     /// Largest lag in seconds per group and topic.
     public static let groupTopicMaxLagSeconds = MetricFamily(
         "kafka_consumergroup_topic_max_lag_seconds", .gauge, labels: cgt + ["method"],

@@ -26,6 +26,16 @@ public protocol ClusterClient: Sendable {
     /// Requests sent and not yet answered. A client is replaced only when this is 0, since destroying a
     /// librdkafka client with admin requests in flight is where its 2.0.2 admin bugs live.
     var outstandingRequests: Int { get }
+    /// The first record at or after each partition's offset, for the exact lag-in-seconds method; partitions
+    /// with no record within `timeoutMilliseconds` are missing.
+    func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime]
+}
+
+extension ClusterClient {
+    /// A client that cannot read records dates nothing exactly; lag in seconds falls back to interpolation.
+    public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
+        [:]
+    }
 }
 
 /// Watermarks of the partitions whose leader answered, and a message per leader that did not.

@@ -8,6 +8,11 @@ import Synchronization
 public final class KafkaClusterClient: ClusterClient {
     private let handle: KafkaHandle
     private let admin: AdminClient
+    private let bootstrapServers: [String]
+    private let properties: [(String, String)]
+    private let logger: Logger
+    /// Created on first use: only clusters with groups on the exact lag method pay for its connections.
+    private let reader = Mutex<RecordReader?>(nil)
 
     /// Properties lagwatch sets on its client before the user's (which may override them).
     /// The `group.id` is required for a consumer-type handle and is never joined or committed to.
@@ -26,6 +31,24 @@ public final class KafkaClusterClient: ClusterClient {
         let all = Self.baseProperties + [("bootstrap.servers", bootstrapServers.joined(separator: ","))] + properties
         handle = try KafkaHandle(role: .consumer, properties: all, logger: logger)
         admin = AdminClient(handle: handle)
+        self.bootstrapServers = bootstrapServers
+        self.properties = properties
+        self.logger = logger
+    }
+
+    public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
+        guard !offsets.isEmpty else { return [:] }
+        return reader.withLock { reader in
+            if reader == nil {
+                do {
+                    reader = try RecordReader(bootstrapServers: bootstrapServers, properties: properties, logger: logger)
+                } catch {
+                    logger.error("Cannot create the record reader for exact lag in seconds", metadata: ["error": "\(error)"])
+                    return [:]
+                }
+            }
+            return reader!.recordTimes(at: offsets, timeoutMilliseconds: timeoutMilliseconds)
+        }
     }
 
     /// Requests sent and not yet answered; a client is only replaced when this is 0 (see ``AdminClient``).

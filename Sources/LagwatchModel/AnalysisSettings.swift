@@ -1,6 +1,6 @@
 /// How polls are turned into rates, lag times and statuses: the settings of ``RateTracker``,
 /// ``WatermarkTimelines`` and ``StatusTracker``, with their defaults stated once.
-public struct AnalysisSettings: Sendable, Hashable {
+public struct AnalysisSettings: Sendable {
     /// The window produce and consume rates are averaged over, in seconds.
     public var rateWindowSeconds: Double = 300
     /// (time, high watermark) points kept per partition to date lag in seconds.
@@ -9,7 +9,23 @@ public struct AnalysisSettings: Sendable, Hashable {
     public var statusWindowPolls = 10
     /// Whether each group partition's status is exported as its own series.
     public var exportsPartitionStatus = false
+    /// Which groups get the exact lag-in-seconds method, and what it may cost per poll.
+    public var exact = ExactLagSettings()
 
     /// Creates the default settings.
+    public init() {}
+}
+
+/// The exact lag-in-seconds method: read the timestamp of the record at each lagging partition's committed
+/// offset, for the groups chosen, within a bound per poll.
+public struct ExactLagSettings: Sendable {
+    /// Groups that get the exact method; none by default.
+    public var groups: NameFilter?
+    /// Partition offsets read per poll at most; the most lagging first, the rest fall back to interpolation.
+    public var maxPartitions = 1000
+    /// How long a poll waits for the records, in milliseconds.
+    public var timeoutMilliseconds = 2000
+
+    /// Creates the default: no group uses the exact method.
     public init() {}
 }

@@ -1,3 +1,22 @@
+/// The timestamp of the first record at or after an offset of a partition.
+public struct RecordTime: Sendable, Hashable {
+    /// The record's offset: the offset asked for, or the next one that exists (compacted or aborted records
+    /// leave gaps).
+    public var offset: Int64
+    /// The record's timestamp, in seconds since the epoch.
+    public var timestamp: Double
+    /// True when the broker stamped the record on append (`LogAppendTime`); false when the producer did
+    /// (`CreateTime`, so producer clock skew shows in the lag).
+    public var isLogAppendTime: Bool
+
+    /// Creates a record time.
+    public init(offset: Int64, timestamp: Double, isLogAppendTime: Bool) {
+        self.offset = offset
+        self.timestamp = timestamp
+        self.isLogAppendTime = isLogAppendTime
+    }
+}
+
 /// One member of a consumer group as the broker describes it.
 public struct GroupMember: Sendable, Hashable {
     /// The member id the coordinator gave it.
@@ -68,6 +87,9 @@ public struct ClusterObservation: Sendable {
     public var stageErrors: [PollStage: String]
     /// Wall time each stage took, in seconds; a stage that did not run is missing.
     public var stageDurations: [PollStage: Double] = [:]
+    /// Timestamps of records read for the exact lag-in-seconds method: by partition, then by the offset
+    /// asked for (several groups may sit at different offsets of one partition).
+    public var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
     /// The time each stage's data is taken to describe: the middle of the stage, in seconds since the epoch.
     /// Rates use it rather than the poll's start, so a slow stage before does not skew them.
     public var observedAt: [PollStage: Double] = [:]

@@ -9,6 +9,9 @@ public enum PollStage: String, Sendable, CaseIterable, Hashable {
     case committedOffsets = "committed_offsets"
     /// Low and high watermarks of every watched partition.
     case watermarks
+    /// Timestamps of the records at lagging committed offsets, for groups on the exact lag-in-seconds method;
+    /// runs only when some group is.
+    case recordTimestamps = "record_timestamps"
 }
 
 /// Whether the broker lets lagwatch list and describe consumer groups.

@@ -71,7 +71,8 @@ public enum SnapshotBuilder {
             .map { group in
                 lag(
                     of: group, known: known, watermarks: observation.watermarks, rates: rates?.consume[group.name],
-                    produceRates: rates?.produce, timelines: timelines, now: observation.observedAt[.watermarks] ?? observation.startedAt)
+                    produceRates: rates?.produce, timelines: timelines, recordTimes: observation.recordTimes,
+                    now: observation.observedAt[.watermarks] ?? observation.startedAt)
             }
             .sorted { $0.name < $1.name }
         return ClusterSnapshot(
@@ -90,6 +91,7 @@ public enum SnapshotBuilder {
         rates: [TopicPartition: Double]? = nil,
         produceRates: [TopicPartition: Double]? = nil,
         timelines: WatermarkTimelines? = nil,
+        recordTimes: [TopicPartition: [Int64: RecordTime]] = [:],
         now: Double = 0
     ) -> GroupLag {
         var byTopic: [String: [PartitionLag]] = [:]
@@ -115,10 +117,12 @@ public enum SnapshotBuilder {
             } else if lag == nil {
                 catchUp = nil
             }
-            let lagTime = marks.flatMap { marks in
-                marks.high <= committed
-                    ? LagTime(seconds: 0, method: .interpolation)
-                    : timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
+            let lagTime = marks.flatMap { marks -> LagTime? in
+                if marks.high <= committed { return LagTime(seconds: 0, method: .interpolation) }
+                if let record = recordTimes[key]?[committed] {
+                    return LagTime(seconds: max(0, now - record.timestamp), method: .exact)
+                }
+                return timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
             }
             byTopic[key.topic, default: []].append(
                 PartitionLag(

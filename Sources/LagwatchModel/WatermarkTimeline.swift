@@ -1,5 +1,7 @@
 /// How a lag in seconds was estimated. Ordered from most to least trusted.
 public enum LagTimeMethod: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// The timestamp of the record at the committed offset, read from the broker.
+    case exact
     /// Between two observed (time, high watermark) points of the partition.
     case interpolation
     /// Before the oldest observed point, at the history's average produce rate (bounded: never further back

@@ -137,4 +137,44 @@ private final class PacedWorkload: Sendable {
         stopped = true
         try workload.stop()
     }
+
+    @Test func exactLagSecondsComeFromTheRecordAtTheCommittedOffset() throws {
+        let world = try MockWorld(brokers: 2)
+        defer { world.shutdown() }
+        try world.topic("bursts", partitions: 1)
+        let key = TopicPartition("bursts", 0)
+        // Two bursts three seconds apart, before lagwatch starts: its watermark history cannot date them.
+        let firstBurst = Date().timeIntervalSince1970
+        try world.produce("bursts", 0, count: 50)
+        Thread.sleep(forTimeInterval: 3)
+        let secondBurst = Date().timeIntervalSince1970
+        try world.produce("bursts", 0, count: 50)
+        try world.commit("exact-reader", [key: 20])
+        try world.commit("other-reader", [key: 70])
+
+        var cluster = ClusterConfiguration(name: "mock", bootstrapServers: [world.bootstrap])
+        cluster.staticGroups = [StaticGroup(name: "exact-reader", topics: ["bursts"]), StaticGroup(name: "other-reader", topics: ["bursts"])]
+        var configuration = EndToEndTests.configuration(cluster, interval: 1)
+        configuration.exactLag.groups = try NameFilter(include: ["^exact-"], exclude: [])
+        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet())
+        try daemon.start()
+        defer { daemon.stop() }
+        #expect(try eventually(within: 10) {
+            try !EndToEndTests.scrape(daemon.port).samples("kafka_consumergroup_lag_seconds", ["consumergroup": "exact-reader"]).isEmpty
+        })
+        let metrics = try EndToEndTests.scrape(daemon.port)
+        let pollEnd = try #require(metrics.value("lagwatch_last_poll_timestamp_seconds", ["cluster_name": "mock"]))
+        let exact = try #require(metrics.samples("kafka_consumergroup_lag_seconds", ["consumergroup": "exact-reader"]).first)
+        #expect(exact.labels["method"] == "exact")
+        let seconds = try #require(Double(exact.value))
+        // Offset 20 is in the first burst: its age is the time since that burst, to within the burst's own
+        // duration and the poll's.
+        #expect(abs(seconds - (pollEnd - firstBurst)) < 1, "exact \(seconds), true \(pollEnd - firstBurst)")
+        #expect(seconds > pollEnd - secondBurst + 2, "older than the second burst")
+        // The other group is not on the exact method and its offset is older than the history: unknown.
+        #expect(metrics.samples("kafka_consumergroup_lag_seconds", ["consumergroup": "other-reader"]).isEmpty)
+        #expect(metrics.value("lagwatch_consumergroup_partitions_without_lag_seconds", ["consumergroup": "other-reader"]) == 1)
+        #expect(metrics.value("lagwatch_poll_stage_success", ["stage": "record_timestamps"]) == 1)
+        #expect(metrics.value("lagwatch_poll_stage_duration_seconds", ["stage": "record_timestamps"]) != nil)
+    }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import LagwatchKafka
 import LagwatchModel
 import LagwatchTestSupport
@@ -55,6 +56,35 @@ struct KafkaClusterClientTests {
             return
         }
         #expect(error.code == .unsupported)
+    }
+
+    @Test func theRecordReaderDatesTheRecordAtEachOffset() throws {
+        let world = try MockWorld(brokers: 2)
+        defer { world.shutdown() }
+        try world.topic("events", partitions: 2)
+        // Three batches a second apart on each partition; each record's timestamp is its producer's clock.
+        var times: [(before: Double, after: Double)] = []
+        for _ in 0..<3 {
+            let before = Date().timeIntervalSince1970
+            try world.produce("events", 0, count: 5)
+            try world.produce("events", 1, count: 5)
+            times.append((before, Date().timeIntervalSince1970))
+            Thread.sleep(forTimeInterval: 1)
+        }
+        let reader = try RecordReader(bootstrapServers: [world.bootstrap], properties: [], logger: TestLogger.quiet())
+        let p0 = TopicPartition("events", 0), p1 = TopicPartition("events", 1)
+        let found = reader.recordTimes(at: [p0: 7, p1: 12], timeoutMilliseconds: 5000)
+        // Offset 7 is in the second batch, 12 in the third.
+        let first = try #require(found[p0])
+        #expect(first.offset == 7 && !first.isLogAppendTime)
+        #expect(first.timestamp >= times[1].before - 0.01 && first.timestamp <= times[1].after + 0.01)
+        let second = try #require(found[p1])
+        #expect(second.offset == 12)
+        #expect(second.timestamp >= times[2].before - 0.01 && second.timestamp <= times[2].after + 0.01)
+        // The same reader serves the next poll; an offset past the end gets no answer within the timeout.
+        let again = reader.recordTimes(at: [p0: 0, p1: 15], timeoutMilliseconds: 1500)
+        #expect(again[p0]?.offset == 0)
+        #expect(again[p1] == nil)
     }
 
     @Test func aRejectedPropertyIsNamedWithoutItsValue() throws {

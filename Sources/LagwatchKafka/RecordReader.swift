@@ -1,0 +1,92 @@
+internal import CRdKafka
+import Dispatch
+public import LagwatchModel
+public import Logging
+
+/// Reads one record per partition at given offsets, for the exact lag-in-seconds method: a consumer-type
+/// ``KafkaHandle`` of its own (so its fetch queue never mixes with the admin client's callbacks) that
+/// assigns the partitions at those offsets, takes the first record of each, pauses it, and unassigns.
+/// librdkafka sends one Fetch per broker for all the partitions it leads; each partition's fetch is
+/// limited to one record batch (`fetch.message.max.bytes` = 1, so the broker sends the first batch whole).
+///
+/// Not thread safe: one poll at a time.
+public final class RecordReader: @unchecked Sendable {
+    private let handle: KafkaHandle
+
+    /// Properties lagwatch sets before the user's (security settings come after and apply too).
+    static let baseProperties: [(String, String)] = [
+        ("client.id", "lagwatch-records"),
+        ("group.id", "lagwatch-internal-records-never-joined"),
+        ("enable.auto.commit", "false"),
+        ("enable.auto.offset.store", "false"),
+        ("enable.partition.eof", "false"),
+        ("auto.offset.reset", "error"),
+        ("fetch.message.max.bytes", "1"),
+        ("fetch.wait.max.ms", "10"),
+        ("queued.min.messages", "1"),
+        ("log.connection.close", "false"),
+    ]
+
+    /// Connects a reader with the cluster's bootstrap servers and librdkafka `properties`.
+    public init(bootstrapServers: [String], properties: [(String, String)], logger: Logger) throws {
+        handle = try KafkaHandle(
+            role: .consumer,
+            properties: Self.baseProperties + [("bootstrap.servers", bootstrapServers.joined(separator: ","))] + properties,
+            logger: logger)
+        rd_kafka_poll_set_consumer(handle.pointer)
+    }
+
+    deinit {
+        rd_kafka_consumer_close(handle.pointer)
+    }
+
+    /// The first record at or after each partition's offset, for those that arrive within
+    /// `timeoutMilliseconds`; a partition whose offset is out of range, or whose record is late, is missing.
+    public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
+        guard !offsets.isEmpty else { return [:] }
+        let list = PartitionList(offsets.keys)
+        for index in 0..<Int(list.pointer.pointee.cnt) {
+            let element = list.pointer.pointee.elems[index]
+            list.pointer.pointee.elems[index].offset = offsets[TopicPartition(String(cString: element.topic), element.partition)]!
+        }
+        guard rd_kafka_assign(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
+        // librdkafka keeps a partition paused across assignments: undo the pauses of earlier calls.
+        rd_kafka_resume_partitions(handle.pointer, list.pointer)
+        defer {
+            rd_kafka_assign(handle.pointer, nil)
+            // Drop whatever was fetched but not read, so the next call starts clean.
+            while let message = rd_kafka_consumer_poll(handle.pointer, 0) { rd_kafka_message_destroy(message) }
+        }
+        var found: [TopicPartition: RecordTime] = [:]
+        var failed = Set<TopicPartition>()
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeoutMilliseconds)) * 1_000_000
+        while found.count + failed.count < offsets.count {
+            let now = DispatchTime.now().uptimeNanoseconds
+            guard now < deadline else { break }
+            let wait = Int32(min(100, max(1, (deadline - now) / 1_000_000)))
+            guard let message = rd_kafka_consumer_poll(handle.pointer, wait) else { continue }
+            defer { rd_kafka_message_destroy(message) }
+            guard let topic = message.pointee.rkt else { continue }
+            let key = TopicPartition(String(cString: rd_kafka_topic_name(topic)), message.pointee.partition)
+            guard let wanted = offsets[key], found[key] == nil, !failed.contains(key) else { continue }
+            if message.pointee.err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                failed.insert(key)
+                continue
+            }
+            guard message.pointee.offset >= wanted else { continue }
+            var type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
+            let milliseconds = rd_kafka_message_timestamp(message, &type)
+            guard type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE, milliseconds >= 0 else {
+                failed.insert(key)
+                continue
+            }
+            found[key] = RecordTime(
+                offset: message.pointee.offset, timestamp: Double(milliseconds) / 1000,
+                isLogAppendTime: type == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME)
+            // One record is all this partition needs: stop fetching it.
+            let paused = PartitionList([key])
+            rd_kafka_pause_partitions(handle.pointer, paused.pointer)
+        }
+        return found
+    }
+}
