@@ -254,6 +254,9 @@ public struct ClusterSnapshot: Sendable {
     public var stageDurations: [PollStage: Double] = [:]
     /// The window produce and consume rates are averaged over, in seconds; `nil` when rates are not computed.
     public var rateWindowSeconds: Double?
+    /// The time the lags in seconds are measured at: when this poll's watermarks were read, in seconds since
+    /// the epoch.
+    public var lagObservedAt: Double?
     /// Points held in all partitions' watermark timelines after this poll; `nil` when none are kept.
     public var timelinePoints: Int?
     /// Polls the status rules look back over; `nil` when status is not judged.

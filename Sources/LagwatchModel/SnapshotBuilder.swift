@@ -34,6 +34,7 @@ public enum SnapshotBuilder {
         var snapshot = lagSnapshot(observation, counters: counters, rates: rates, timelines: timelines)
         snapshot.stageDurations = observation.stageDurations
         snapshot.rateWindowSeconds = rates?.windowSeconds
+        snapshot.lagObservedAt = observation.metadata == nil ? nil : observation.observedAt[.watermarks] ?? observation.startedAt
         return snapshot
     }
 

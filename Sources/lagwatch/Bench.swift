@@ -27,12 +27,23 @@ struct Bench: ParsableCommand {
     var churnServer: String?
     @Option(help: "Polls per churn run.") var churnPolls = 200
     @Option(help: "Topics created (and, 10 polls later, deleted) per poll in the churn run.") var churnTopics = 5
+    @Flag(help: "Instead of the mock benchmark: measure the error of lag in seconds, interpolated and exact.")
+    var accuracy = false
+    @Option(help: "Accuracy run: seconds the consumer commits behind the producer.") var accuracyDelay = 20.0
+    @Option(help: "Accuracy run: seconds measured per produce pattern, after as long a warm-up.") var accuracySeconds = 60.0
 
     func run() throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         if let churnServer {
             try measureChurn(server: churnServer, logger: logger)
+            return
+        }
+        if accuracy {
+            try AccuracyBench(
+                partitions: 4, delaySeconds: accuracyDelay, warmUpSeconds: max(30, accuracyDelay * 1.5),
+                measureSeconds: accuracySeconds, pollInterval: 2, logger: logger
+            ).run()
             return
         }
         let mock = try MockCluster(brokers: brokers, logger: logger)

@@ -63,6 +63,8 @@ private let goodFile = """
         ("rates:\n  windw: 5m\n", "f.yml:2: rates.windw: unknown key"),
         ("time_lag:\n  history_points: 2\n", "f.yml:2: time_lag.history_points: must be a whole number from 3"),
         ("time_lag:\n  points: 20\n", "f.yml:2: time_lag.points: unknown key"),
+        ("time_lag:\n  exact_groups: [\"(\"]\n", "f.yml:2: time_lag.exact_groups: invalid regular expression '('"),
+        ("time_lag:\n  exact_timeout: 5\n", "f.yml:2: time_lag.exact_timeout: must be a duration"),
         ("status:\n  window_polls: 2\n", "f.yml:2: status.window_polls: must be a whole number from 3"),
         ("status:\n  partition_series: sometimes\n", "f.yml:2: status.partition_series: must be true or false"),
         ("rates:\n  window: 1s\n", "f.yml:2: rates.window: must be a duration"),
@@ -153,6 +155,11 @@ private let goodFile = """
         let set = try ConfigurationLoader.parse("rates:\n  window: 1m\ntime_lag:\n  history_points: 100\n", fileName: "f", environment: [:])
         #expect(set.rateWindowSeconds == 60)
         #expect(set.timeLagHistoryPoints == 100)
+        #expect(set.analysis.exact.groups == nil, "no group is on the exact method by default")
+        let exact = try ConfigurationLoader.parse(
+            "time_lag:\n  exact_groups: [\"^billing$\"]\n  exact_max_partitions: 50\n  exact_timeout: 500ms\n", fileName: "f", environment: [:])
+        #expect(exact.analysis.exact.groups?.accepts("billing") == true && exact.analysis.exact.groups?.accepts("other") == false)
+        #expect(exact.analysis.exact.maxPartitions == 50 && exact.analysis.exact.timeoutMilliseconds == 500)
         let status = try ConfigurationLoader.parse("status:\n  window_polls: 20\n  partition_series: true\n", fileName: "f", environment: [:])
         #expect(status.analysis.statusWindowPolls == 20 && status.analysis.exportsPartitionStatus)
         var flags = CommandLineSettings()

@@ -53,6 +53,40 @@ import Testing
         #expect(calls == ["metadata", "list", "describe:billing,idle", "offsets:billing:all", "offsets:idle:all", "watermarks"])
     }
 
+    @Test func exactRecordsAreReadForTheChosenGroupsMostLaggingFirstWithinTheLimit() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 4]))
+        let p = (0..<Int32(4)).map { TopicPartition("orders", $0) }
+        fake.watermarks = Dictionary(uniqueKeysWithValues: p.map { ($0, Watermarks(low: 0, high: 1000)) })
+        // a lags 900, 500, 0 and 100; b shares a's offset on p1 and sits at 300 on p0; c is not chosen.
+        fake.committed = [
+            "a": [p[0]: 100, p[1]: 500, p[2]: 1000, p[3]: 900],
+            "b": [p[0]: 300, p[1]: 500],
+            "c": [p[3]: 0],
+        ]
+        fake.records = [p[0]: [100: 50.0, 300: 70.0], p[1]: [500: 60.0]]
+        var exact = ExactLagSettings()
+        exact.groups = try NameFilter(include: ["^[ab]$"], exclude: [])
+        exact.maxPartitions = 3
+        let observation = PollCycle.observe(
+            client: fake,
+            cluster: cluster { $0.staticGroups = ["a", "b", "c"].map { StaticGroup(name: $0, topics: ["orders"]) } },
+            exact: exact, now: { 100 })
+        // The three most lagging distinct offsets: p0@100 (900), p0@300 (700), p1@500 (500); p3@900 (100) is
+        // past the limit, p2 has no lag, c is not chosen. p0 needs two rounds, one offset per round.
+        let rounds = fake.recordRounds.withLock { $0 }
+        #expect(rounds == [[p[0]: 100, p[1]: 500], [p[0]: 300]])
+        #expect(observation.recordTimes[p[0]]?[300]?.timestamp == 70)
+        #expect(observation.stageErrors[.recordTimestamps] == nil)
+        #expect(observation.stageDurations[.recordTimestamps] != nil)
+        // The snapshot dates a's and b's p0 exactly, each at its own offset, and b's p1 too (shared read).
+        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        let a = snapshot.groups[0].topics[0].partitions, b = snapshot.groups[1].topics[0].partitions
+        #expect(a[0].lagTime == LagTime(seconds: 100 - 50, method: .exact))
+        #expect(b[0].lagTime == LagTime(seconds: 100 - 70, method: .exact))
+        #expect(b[1].lagTime == LagTime(seconds: 100 - 60, method: .exact))
+        #expect(a[3].lagTime?.method != .exact, "past the limit: no record read")
+    }
+
     @Test func unsupportedListingKeepsConfiguredGroupsAndIsNotAStageError() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 3]))
         fake.listing = .failure(KafkaError(.unsupported, "Required feature not supported by broker"))

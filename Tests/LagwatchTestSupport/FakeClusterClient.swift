@@ -15,7 +15,11 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
     public var committed: [String: [TopicPartition: Int64?]] = [:]
     /// Watermarks by partition; partitions missing here are reported as failed for their leader.
     public var watermarks: [TopicPartition: Watermarks] = [:]
-    /// The calls made, in order (`metadata`, `list`, `describe:a,b`, `offsets:g`, `watermarks`).
+    /// Record timestamps by partition and offset; an offset missing here gets no answer.
+    public var records: [TopicPartition: [Int64: Double]] = [:]
+    /// The offsets each ``recordTimes(at:timeoutMilliseconds:)`` call asked for, call by call.
+    public let recordRounds = Mutex<[[TopicPartition: Int64]]>([])
+    /// The calls made, in order (`metadata`, `list`, `describe:a,b`, `offsets:g`, `watermarks`, `records`).
     public let calls = Mutex<[String]>([])
 
     /// Creates a fake whose metadata is `metadata`.
@@ -73,6 +77,16 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
             if let marks = watermarks[key] { found[key] = marks } else { failedLeaders.insert(leader) }
         }
         return WatermarkResult(watermarks: found, errors: failedLeaders.sorted().map { "broker \($0): timed out" })
+    }
+
+    public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
+        calls.withLock { $0.append("records") }
+        recordRounds.withLock { $0.append(offsets) }
+        var found: [TopicPartition: RecordTime] = [:]
+        for (key, offset) in offsets {
+            if let time = records[key]?[offset] { found[key] = RecordTime(offset: offset, timestamp: time, isLogAppendTime: false) }
+        }
+        return found
     }
 
     public func serveCallbacks() {}
