@@ -38,6 +38,8 @@ public struct Configuration: Sendable {
     public var timeLagHistoryPoints = AnalysisSettings().timelinePoints
     /// Polls the consumer status rules look back over.
     public var statusWindowPolls = AnalysisSettings().statusWindowPolls
+    /// Lag, in messages, at or below which the status rules count a partition as caught up.
+    public var statusMinLag = AnalysisSettings().statusMinLag
     /// Whether each group partition's status is exported as its own series (six per partition).
     public var exportsPartitionStatus = AnalysisSettings().exportsPartitionStatus
 
@@ -50,6 +52,7 @@ public struct Configuration: Sendable {
         settings.rateWindowSeconds = rateWindowSeconds
         settings.timelinePoints = timeLagHistoryPoints
         settings.statusWindowPolls = statusWindowPolls
+        settings.statusMinLag = statusMinLag
         settings.exportsPartitionStatus = exportsPartitionStatus
         settings.exact = exactLag
         return settings

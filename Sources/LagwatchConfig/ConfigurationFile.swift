@@ -60,8 +60,9 @@ extension ConfigurationLoader {
             }
         }
         if let status = try top.mapping("status") {
-            try status.rejectUnknownKeys(["window_polls", "partition_series"])
+            try status.rejectUnknownKeys(["window_polls", "min_lag", "partition_series"])
             if let polls = try status.int("window_polls", range: 3...1000) { configuration.statusWindowPolls = polls }
+            if let lag = try status.int("min_lag", range: 0...1_000_000_000) { configuration.statusMinLag = Int64(lag) }
             if let series = try status.bool("partition_series") { configuration.exportsPartitionStatus = series }
         }
         if let web = try top.mapping("web") {

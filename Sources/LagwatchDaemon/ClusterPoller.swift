@@ -45,7 +45,7 @@ public final class ClusterPoller: @unchecked Sendable {
         self.analysis = analysis
         rates = RateTracker(windowSeconds: analysis.rateWindowSeconds)
         timelines = WatermarkTimelines(capacity: analysis.timelinePoints)
-        statuses = StatusTracker(window: analysis.statusWindowPolls)
+        statuses = StatusTracker(window: analysis.statusWindowPolls, minLag: analysis.statusMinLag)
         var logger = logger
         logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
         self.logger = logger

@@ -7,6 +7,8 @@ public struct AnalysisSettings: Sendable {
     public var timelinePoints = 32
     /// Polls the status rules look back over.
     public var statusWindowPolls = 10
+    /// Lag, in messages, at or below which the status rules count a partition as caught up.
+    public var statusMinLag: Int64 = 0
     /// Whether each group partition's status is exported as its own series.
     public var exportsPartitionStatus = false
     /// Which groups get the exact lag-in-seconds method, and what it may cost per poll.

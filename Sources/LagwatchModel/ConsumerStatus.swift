@@ -38,22 +38,22 @@ public struct PartitionStatusState: Sendable, Hashable {
     /// The tracker's poll number when this state was last updated.
     var lastSeenPoll: Int
 
-    init(committed: Int64, lag: Int64, poll: Int) {
+    init(committed: Int64, lag: Int64, poll: Int, minLag: Int64) {
         self.committed = committed
         self.lag = lag
-        stuckPolls = lag > 0 ? 1 : 0
-        lagNotFallingPolls = lag > 0 ? 1 : 0
+        stuckPolls = lag > minLag ? 1 : 0
+        lagNotFallingPolls = lag > minLag ? 1 : 0
         lastSeenPoll = poll
     }
 
     /// Moves the state on by one poll that saw `committed` and `lag`.
-    mutating func advance(committed newCommitted: Int64, lag newLag: Int64, poll: Int) {
+    mutating func advance(committed newCommitted: Int64, lag newLag: Int64, poll: Int, minLag: Int64) {
         func older(_ count: Int32) -> Int32 { count == .max ? .max : count + 1 }
         pollsSinceLagGrew = newLag > lag ? 0 : older(pollsSinceLagGrew)
         pollsSinceAdvance = newCommitted > committed ? 0 : older(pollsSinceAdvance)
         pollsSinceRewind = newCommitted < committed ? 0 : older(pollsSinceRewind)
-        stuckPolls = newLag > 0 ? (newCommitted == committed ? stuckPolls + 1 : 1) : 0
-        lagNotFallingPolls = newLag > 0 ? (newLag >= lag ? lagNotFallingPolls + 1 : 1) : 0
+        stuckPolls = newLag > minLag ? (newCommitted == committed ? stuckPolls + 1 : 1) : 0
+        lagNotFallingPolls = newLag > minLag ? (newLag >= lag ? lagNotFallingPolls + 1 : 1) : 0
         committed = newCommitted
         lag = newLag
         lastSeenPoll = poll
@@ -74,6 +74,7 @@ public struct PartitionStatusState: Sendable, Hashable {
 /// in the README):
 /// - **ERR** when the committed offset is below the log start;
 /// - **REWIND** when the committed offset went backwards within the window;
+/// (With `minLag` set, "above 0" below reads "above `minLag`".)
 /// - **STOP** / **STALL** when lag was above 0 in every poll of the window and the committed offset did not
 ///   change: STALL if the group has members (alive but stuck), STOP if it has none or cannot be described;
 /// - **WARN** when lag was above 0 and never fell across the window, grew within it, and the committed
@@ -87,13 +88,17 @@ public struct PartitionStatusState: Sendable, Hashable {
 public struct StatusTracker: Sendable {
     /// Polls in the window, at least 3.
     public let window: Int
+    /// Lag, in messages, at or below which a partition counts as caught up for STOP, STALL and WARN (0: only
+    /// a lag of 0 does).
+    public let minLag: Int64
     private var poll = 0
     private var states: [String: [TopicPartition: PartitionStatusState]] = [:]
 
-    /// Creates a tracker judging over `window` polls.
-    public init(window: Int) {
+    /// Creates a tracker judging over `window` polls, with lags up to `minLag` counted as caught up.
+    public init(window: Int, minLag: Int64 = 0) {
         precondition(window >= 3, "the status window needs at least three polls")
         self.window = window
+        self.minLag = max(0, minLag)
     }
 
     /// Group partitions tracked, for memory accounting.
@@ -115,9 +120,10 @@ public struct StatusTracker: Sendable {
                     guard let lag = partition.lag else { continue }
                     let key = TopicPartition(topic, partition.partition)
                     if groupStates[key] == nil {
-                        groupStates[key] = PartitionStatusState(committed: partition.committed, lag: lag, poll: poll)
+                        groupStates[key] = PartitionStatusState(
+                            committed: partition.committed, lag: lag, poll: poll, minLag: minLag)
                     } else {
-                        groupStates[key]!.advance(committed: partition.committed, lag: lag, poll: poll)
+                        groupStates[key]!.advance(committed: partition.committed, lag: lag, poll: poll, minLag: minLag)
                     }
                     snapshot.groups[groupIndex].topics[topicIndex].partitions[partitionIndex].status = groupStates[key]!
                         .status(window: window, hasMembers: hasMembers, behindLogStart: partition.behindLogStart)

@@ -160,8 +160,10 @@ private let goodFile = """
             "time_lag:\n  exact_groups: [\"^billing$\"]\n  exact_max_partitions: 50\n  exact_timeout: 500ms\n", fileName: "f", environment: [:])
         #expect(exact.analysis.exact.groups?.accepts("billing") == true && exact.analysis.exact.groups?.accepts("other") == false)
         #expect(exact.analysis.exact.maxPartitions == 50 && exact.analysis.exact.timeoutMilliseconds == 500)
-        let status = try ConfigurationLoader.parse("status:\n  window_polls: 20\n  partition_series: true\n", fileName: "f", environment: [:])
+        let status = try ConfigurationLoader.parse(
+            "status:\n  window_polls: 20\n  min_lag: 5\n  partition_series: true\n", fileName: "f", environment: [:])
         #expect(status.analysis.statusWindowPolls == 20 && status.analysis.exportsPartitionStatus)
+        #expect(status.analysis.statusMinLag == 5)
         var flags = CommandLineSettings()
         flags.pollInterval = "1s"
         flags.rateWindow = "2s"

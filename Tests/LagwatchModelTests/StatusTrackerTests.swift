@@ -8,10 +8,11 @@ private typealias Poll = (committed: Int64, lag: Int64)?
 private func statuses(
     _ polls: [Poll],
     window: Int = 4,
+    minLag: Int64 = 0,
     members: Int? = nil,
     behindLogStartAt: Set<Int> = []
 ) -> [ConsumerStatus?] {
-    var tracker = StatusTracker(window: window)
+    var tracker = StatusTracker(window: window, minLag: minLag)
     var result: [ConsumerStatus?] = []
     for (index, poll) in polls.enumerated() {
         let partitions = poll.map {
@@ -53,6 +54,15 @@ private func statuses(
         #expect(statuses([(100, 3), (100, 0), (100, 3), (100, 3), (100, 3)]).last == .ok)
         // The offset moved one poll ago.
         #expect(statuses([(90, 5), (90, 5), (90, 5), (100, 5), (100, 5)]).last == .ok)
+    }
+
+    @Test func aLagUpToTheThresholdCountsAsCaughtUp() {
+        let idle: [Poll] = [(100, 3), (100, 3), (100, 3), (100, 3), (100, 3)]
+        #expect(statuses(idle, minLag: 3).allSatisfy { $0 == .ok })
+        #expect(statuses(idle, minLag: 2).last == .stop)
+        let growing: [Poll] = [(100, 2), (110, 4), (120, 6), (130, 8)]
+        #expect(statuses(growing, minLag: 5).last == .ok, "only two polls above the threshold")
+        #expect(statuses(growing, minLag: 1).last == .warn)
     }
 
     @Test func stopClearsAsSoonAsTheOffsetMoves() {
