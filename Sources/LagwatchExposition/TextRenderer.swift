@@ -76,14 +76,7 @@ public enum TextRenderer {
                 writer.sample(MetricCatalog.brokerInfo, labels: cluster.label, extra: extra, value: Int64(1))
             }
         }
-        writer.header(MetricCatalog.topicPartitions)
-        for cluster in clusters {
-            for (index, topic) in cluster.snapshot.topics.enumerated() {
-                writer.sample(
-                    MetricCatalog.topicPartitions, labels: cluster.topicLabels[index],
-                    value: Int64(topic.partitions.count))
-            }
-        }
+        topicFamily(MetricCatalog.topicPartitions, clusters, into: &writer) { Int64($0.partitions.count) }
         partitionFamily(MetricCatalog.partitionCurrentOffset, clusters, into: &writer) { $0.watermarks?.high }
         partitionFamily(MetricCatalog.partitionOldestOffset, clusters, into: &writer) { $0.watermarks?.low }
         partitionFamily(MetricCatalog.partitionLeader, clusters, into: &writer) { Int64($0.metadata.leader) }
@@ -106,41 +99,67 @@ public enum TextRenderer {
         _ family: MetricFamily,
         _ clusters: [RenderedCluster],
         into writer: inout ExpositionWriter,
-        value: (PartitionState) -> Int64?
+        value: (PartitionState) -> (any SampleValue)?
     ) {
         writer.header(family)
         for cluster in clusters {
             for (index, topic) in cluster.snapshot.topics.enumerated() {
                 for partition in topic.partitions {
                     guard let sample = value(partition) else { continue }
-                    writer.sample(
-                        family, labels: cluster.topicLabels[index],
-                        extra: partitionLabel(partition.metadata.partition), value: sample)
+                    sample.write(
+                        family, labels: cluster.topicLabels[index], extra: partitionLabel(partition.metadata.partition),
+                        into: &writer)
                 }
             }
         }
     }
 
+    /// Writes one per-topic family; `value` returning `nil` leaves the series out.
+    private static func topicFamily(
+        _ family: MetricFamily,
+        _ clusters: [RenderedCluster],
+        into writer: inout ExpositionWriter,
+        value: (TopicState) -> (any SampleValue)?
+    ) {
+        writer.header(family)
+        for cluster in clusters {
+            for (index, topic) in cluster.snapshot.topics.enumerated() {
+                value(topic)?.write(family, labels: cluster.topicLabels[index], extra: [], into: &writer)
+            }
+        }
+    }
+
+    /// Writes one family with a series per group and partition; `value` returning `nil` leaves it out.
+    private static func groupPartitionFamily(
+        _ family: MetricFamily,
+        _ clusters: [RenderedCluster],
+        into writer: inout ExpositionWriter,
+        value: (PartitionLag) -> (any SampleValue)?
+    ) {
+        writer.header(family)
+        eachGroupPartition(clusters) { labels, lag in
+            value(lag)?.write(family, labels: labels, extra: partitionLabel(lag.partition), into: &writer)
+        }
+    }
+
+    /// Writes one family with a series per group and topic; `value` returning `nil` leaves it out.
+    private static func groupTopicFamily(
+        _ family: MetricFamily,
+        _ clusters: [RenderedCluster],
+        into writer: inout ExpositionWriter,
+        value: (GroupTopicLag) -> (any SampleValue)?
+    ) {
+        writer.header(family)
+        eachGroupTopic(clusters) { labels, topic in
+            value(topic)?.write(family, labels: labels, extra: [], into: &writer)
+        }
+    }
+
     private static func renderGroups(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
-        writer.header(MetricCatalog.groupCurrentOffset)
-        eachGroupPartition(clusters) { labels, lag in
-            writer.sample(MetricCatalog.groupCurrentOffset, labels: labels, extra: partitionLabel(lag.partition),
-                value: lag.committed)
-        }
-        writer.header(MetricCatalog.groupCurrentOffsetSum)
-        eachGroupTopic(clusters) { labels, topic in
-            writer.sample(MetricCatalog.groupCurrentOffsetSum, labels: labels, value: topic.committedSum)
-        }
-        writer.header(MetricCatalog.groupLag)
-        eachGroupPartition(clusters) { labels, lag in
-            guard let value = lag.lag else { return }
-            writer.sample(MetricCatalog.groupLag, labels: labels, extra: partitionLabel(lag.partition), value: value)
-        }
-        writer.header(MetricCatalog.groupLagSum)
-        eachGroupTopic(clusters) { labels, topic in
-            guard let sum = topic.lagSum else { return }
-            writer.sample(MetricCatalog.groupLagSum, labels: labels, value: sum)
-        }
+        groupPartitionFamily(MetricCatalog.groupCurrentOffset, clusters, into: &writer) { $0.committed }
+        groupTopicFamily(MetricCatalog.groupCurrentOffsetSum, clusters, into: &writer) { $0.committedSum }
+        groupPartitionFamily(MetricCatalog.groupLag, clusters, into: &writer) { $0.lag }
+        groupTopicFamily(MetricCatalog.groupLagSum, clusters, into: &writer) { $0.lagSum }
         writer.header(MetricCatalog.groupLagSeconds)
         eachGroupPartition(clusters) { labels, lag in
             guard let time = lag.lagTime else { return }
@@ -247,34 +266,10 @@ public enum TextRenderer {
     }
 
     private static func renderRates(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
-        writer.header(MetricCatalog.partitionProduceRate)
-        for cluster in clusters {
-            for (index, topic) in cluster.snapshot.topics.enumerated() {
-                for partition in topic.partitions {
-                    guard let rate = partition.produceRate else { continue }
-                    writer.sample(
-                        MetricCatalog.partitionProduceRate, labels: cluster.topicLabels[index],
-                        extra: partitionLabel(partition.metadata.partition), value: rate)
-                }
-            }
-        }
-        writer.header(MetricCatalog.topicProduceRate)
-        for cluster in clusters {
-            for (index, topic) in cluster.snapshot.topics.enumerated() {
-                guard let rate = topic.produceRate else { continue }
-                writer.sample(MetricCatalog.topicProduceRate, labels: cluster.topicLabels[index], value: rate)
-            }
-        }
-        writer.header(MetricCatalog.groupConsumeRate)
-        eachGroupPartition(clusters) { labels, lag in
-            guard let rate = lag.consumeRate else { return }
-            writer.sample(MetricCatalog.groupConsumeRate, labels: labels, extra: partitionLabel(lag.partition), value: rate)
-        }
-        writer.header(MetricCatalog.groupTopicConsumeRate)
-        eachGroupTopic(clusters) { labels, topic in
-            guard let rate = topic.consumeRate else { return }
-            writer.sample(MetricCatalog.groupTopicConsumeRate, labels: labels, value: rate)
-        }
+        partitionFamily(MetricCatalog.partitionProduceRate, clusters, into: &writer) { $0.produceRate }
+        topicFamily(MetricCatalog.topicProduceRate, clusters, into: &writer) { $0.produceRate }
+        groupPartitionFamily(MetricCatalog.groupConsumeRate, clusters, into: &writer) { $0.consumeRate }
+        groupTopicFamily(MetricCatalog.groupTopicConsumeRate, clusters, into: &writer) { $0.consumeRate }
     }
 
     private static func renderSelf(
@@ -442,5 +437,22 @@ private struct RenderedCluster {
                 ExpositionWriter.labelList(["cluster_name": name, "consumergroup": group.name, "topic": $0.topic])
             }
         }
+    }
+}
+
+/// A sample's value: the writer prints integers exactly and doubles in the shortest form that reads back.
+protocol SampleValue {
+    func write(_ family: MetricFamily, labels: [UInt8], extra: [UInt8], into writer: inout ExpositionWriter)
+}
+
+extension Int64: SampleValue {
+    func write(_ family: MetricFamily, labels: [UInt8], extra: [UInt8], into writer: inout ExpositionWriter) {
+        writer.sample(family, labels: labels, extra: extra, value: self)
+    }
+}
+
+extension Double: SampleValue {
+    func write(_ family: MetricFamily, labels: [UInt8], extra: [UInt8], into writer: inout ExpositionWriter) {
+        writer.sample(family, labels: labels, extra: extra, value: self)
     }
 }
