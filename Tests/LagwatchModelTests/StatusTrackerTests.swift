@@ -195,6 +195,8 @@ private func statuses(
 
     @Test func unknownWhenAnyLaggingPartitionIsNotCatchingUpOrHasNoRates() {
         #expect(group(lags: [600, 100], consume: [30, 10], produce: [10, 10]).catchUpSeconds == nil)
+        // Zero rates: nothing consumed and nothing produced is not catching up either.
+        #expect(group(lags: [600, 100], consume: [0, 0], produce: [0, 0]).catchUpSeconds == nil)
         #expect(group(lags: [600, 100], consume: [30, 5], produce: [10, 10]).catchUpSeconds == nil)
         #expect(group(lags: [600, 100], consume: [30, nil], produce: [10, 10]).catchUpSeconds == nil)
         #expect(group(lags: [600, 100], consume: [30, 20], produce: [10, nil]).catchUpSeconds == nil)
