@@ -1,8 +1,9 @@
 # Build and install lagwatch. `make install` honours DESTDIR and PREFIX:
 #   make install PREFIX=/usr/local            (the default)
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
-# Installs the binary, the systemd unit, and an example configuration and environment file (existing ones
-# in /etc/lagwatch are kept). `make uninstall` removes the binary and the unit, and keeps /etc/lagwatch.
+# Installs the binary, the systemd unit, the Prometheus rules (in $(PREFIX)/share/lagwatch/alerts), and an
+# example configuration and environment file (existing ones in /etc/lagwatch are kept). `make uninstall`
+# removes the binary, the unit and the shared files, and keeps /etc/lagwatch.
 PREFIX ?= /usr/local
 DESTDIR ?=
 # The binary installed; built in release mode when missing.
@@ -10,6 +11,7 @@ BIN ?= .build/release/lagwatch
 BINDIR = $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/lagwatch
+SHAREDIR = $(PREFIX)/share/lagwatch
 
 .PHONY: build install uninstall test
 
@@ -24,9 +26,11 @@ install:
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lagwatch.service
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.yml || install -m 0644 examples/lagwatch.yml $(DESTDIR)$(CONFDIR)/lagwatch.yml
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.env || install -m 0600 examples/lagwatch.env $(DESTDIR)$(CONFDIR)/lagwatch.env
+	install -D -m 0644 alerts/lagwatch-rules.yml $(DESTDIR)$(SHAREDIR)/alerts/lagwatch-rules.yml
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lagwatch $(DESTDIR)$(UNITDIR)/lagwatch.service
+	rm -rf $(DESTDIR)$(SHAREDIR)
 
 test:
 	scripts/test.sh

@@ -8,13 +8,15 @@ binary=${1:?usage: check-install.sh PATH-TO-LAGWATCH}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 make --no-print-directory install DESTDIR="$stage" PREFIX=/usr BIN="$binary" >/dev/null
-for file in usr/bin/lagwatch etc/systemd/system/lagwatch.service etc/lagwatch/lagwatch.yml etc/lagwatch/lagwatch.env; do
+for file in usr/bin/lagwatch etc/systemd/system/lagwatch.service etc/lagwatch/lagwatch.yml etc/lagwatch/lagwatch.env \
+  usr/share/lagwatch/alerts/lagwatch-rules.yml; do
   [ -e "$stage/$file" ] || { echo "make install did not install /$file"; exit 1; }
 done
 grep -q '^ExecStart=/usr/bin/lagwatch ' "$stage/etc/systemd/system/lagwatch.service" || { echo "unit does not run /usr/bin/lagwatch"; exit 1; }
 [ "$(stat -c %a "$stage/etc/lagwatch/lagwatch.env")" = 600 ] || { echo "lagwatch.env is not mode 0600"; exit 1; }
 "$stage/usr/bin/lagwatch" check-config "$stage/etc/lagwatch/lagwatch.yml"
 make --no-print-directory uninstall DESTDIR="$stage" PREFIX=/usr >/dev/null
-[ ! -e "$stage/usr/bin/lagwatch" ] && [ ! -e "$stage/etc/systemd/system/lagwatch.service" ] || { echo "uninstall left files"; exit 1; }
+[ ! -e "$stage/usr/bin/lagwatch" ] && [ ! -e "$stage/etc/systemd/system/lagwatch.service" ] \
+  && [ ! -e "$stage/usr/share/lagwatch" ] || { echo "uninstall left files"; exit 1; }
 [ -e "$stage/etc/lagwatch/lagwatch.yml" ] || { echo "uninstall removed the configuration"; exit 1; }
 echo "make install/uninstall: files in place, example config valid, configuration kept on uninstall"
