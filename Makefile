@@ -1,7 +1,8 @@
 # Build and install lagwatch. `make install` honours DESTDIR and PREFIX:
 #   make install PREFIX=/usr/local            (the default)
 #   make install DESTDIR=/tmp/stage PREFIX=/usr
-# Installs the binary, the systemd unit, the Prometheus rules (in $(PREFIX)/share/lagwatch/alerts), and an
+# Installs the binary, the systemd unit, the Prometheus rules and Grafana dashboards (in
+# $(PREFIX)/share/lagwatch/alerts and …/dashboards, with a Grafana provisioning file), and an
 # example configuration and environment file (existing ones in /etc/lagwatch are kept). `make uninstall`
 # removes the binary, the unit and the shared files, and keeps /etc/lagwatch.
 PREFIX ?= /usr/local
@@ -27,6 +28,9 @@ install:
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.yml || install -m 0644 examples/lagwatch.yml $(DESTDIR)$(CONFDIR)/lagwatch.yml
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.env || install -m 0600 examples/lagwatch.env $(DESTDIR)$(CONFDIR)/lagwatch.env
 	install -D -m 0644 alerts/lagwatch-rules.yml $(DESTDIR)$(SHAREDIR)/alerts/lagwatch-rules.yml
+	install -d $(DESTDIR)$(SHAREDIR)/dashboards/provisioning
+	install -m 0644 dashboards/*.json $(DESTDIR)$(SHAREDIR)/dashboards/
+	sed 's|/usr/local/share/lagwatch|$(SHAREDIR)|' dashboards/provisioning/lagwatch.yml > $(DESTDIR)$(SHAREDIR)/dashboards/provisioning/lagwatch.yml
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/lagwatch $(DESTDIR)$(UNITDIR)/lagwatch.service

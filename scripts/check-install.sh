@@ -9,10 +9,13 @@ stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 make --no-print-directory install DESTDIR="$stage" PREFIX=/usr BIN="$binary" >/dev/null
 for file in usr/bin/lagwatch etc/systemd/system/lagwatch.service etc/lagwatch/lagwatch.yml etc/lagwatch/lagwatch.env \
-  usr/share/lagwatch/alerts/lagwatch-rules.yml; do
+  usr/share/lagwatch/alerts/lagwatch-rules.yml usr/share/lagwatch/dashboards/lagwatch-overview.json \
+  usr/share/lagwatch/dashboards/provisioning/lagwatch.yml; do
   [ -e "$stage/$file" ] || { echo "make install did not install /$file"; exit 1; }
 done
 grep -q '^ExecStart=/usr/bin/lagwatch ' "$stage/etc/systemd/system/lagwatch.service" || { echo "unit does not run /usr/bin/lagwatch"; exit 1; }
+grep -q 'path: /usr/share/lagwatch/dashboards$' "$stage/usr/share/lagwatch/dashboards/provisioning/lagwatch.yml" \
+  || { echo "the Grafana provisioning file does not point at the installed dashboards"; exit 1; }
 [ "$(stat -c %a "$stage/etc/lagwatch/lagwatch.env")" = 600 ] || { echo "lagwatch.env is not mode 0600"; exit 1; }
 "$stage/usr/bin/lagwatch" check-config "$stage/etc/lagwatch/lagwatch.yml"
 make --no-print-directory uninstall DESTDIR="$stage" PREFIX=/usr >/dev/null

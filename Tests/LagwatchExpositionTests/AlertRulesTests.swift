@@ -68,3 +68,47 @@ import Testing
         #expect(used.contains("kafka_consumergroup_status") && used.contains("lagwatch_snapshot_age_seconds"))
     }
 }
+
+/// A lint of the shipped Grafana dashboards.
+@Suite struct DashboardLintTests {
+    @Test func thereAreTheThreeDashboardsAndAProvisioningFile() throws {
+        let files = try ShippedDashboard.all().map(\.file)
+        #expect(files == ["lagwatch-consumer-group.json", "lagwatch-overview.json", "lagwatch-topic.json"])
+        let provisioning = AlertRulesTests.root.appendingPathComponent("dashboards/provisioning/lagwatch.yml")
+        #expect(try String(contentsOf: provisioning, encoding: .utf8).contains("type: file"))
+    }
+
+    @Test func panelsHaveUniqueIDsTitlesAndTheDatasourceVariable() throws {
+        for dashboard in try ShippedDashboard.all() {
+            #expect(dashboard.variables.first == "datasource", "\(dashboard.file): the datasource is a variable")
+            #expect(dashboard.variables.contains("cluster"), "\(dashboard.file)")
+            let ids = dashboard.panels.compactMap(\.id)
+            #expect(ids.count == dashboard.panels.count && Set(ids).count == ids.count, "\(dashboard.file): panel ids")
+            for panel in dashboard.panels {
+                #expect(!panel.title.isEmpty, "\(dashboard.file): panel \(panel.id ?? -1) has no title")
+                #expect(panel.datasource?["uid"] as? String == "${datasource}", "\(dashboard.file): \(panel.title)")
+                #expect(!panel.expressions.isEmpty, "\(dashboard.file): \(panel.title) has no query")
+                for target in panel.targets {
+                    #expect((target["datasource"] as? [String: Any])?["uid"] as? String == "${datasource}")
+                }
+            }
+        }
+    }
+
+    @Test func everyMetricAPanelQueriesIsOneLagwatchExports() throws {
+        let exported = Set(MetricCatalog.all.map(\.name))
+        var checked = 0
+        for dashboard in try ShippedDashboard.all() {
+            for panel in dashboard.panels {
+                for expression in panel.expressions {
+                    for token in expression.split(whereSeparator: { !($0.isLetter || $0.isNumber || $0 == "_" || $0 == ":") })
+                    where token.hasPrefix("kafka_") || token.hasPrefix("lagwatch_") {
+                        #expect(exported.contains(String(token)), "\(dashboard.file): \(panel.title) uses \(token)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked > 30)
+    }
+}

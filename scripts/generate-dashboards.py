@@ -1,0 +1,232 @@
+#!/usr/bin/env python3
+"""Writes the Grafana dashboards in dashboards/ from the panel lists below, so that ids, datasources,
+variables and layout stay consistent. Run it after changing a panel and commit the JSON it writes; the
+test suite lints the JSON and runs every panel's query against a real Prometheus."""
+import json
+import os
+
+DS = {"type": "prometheus", "uid": "${datasource}"}
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dashboards")
+
+C = 'cluster_name=~"$cluster"'
+CG = 'cluster_name=~"$cluster",consumergroup=~"$consumergroup"'
+CT = 'cluster_name=~"$cluster",topic=~"$topic"'
+
+
+def variable(name, label, query, multi=True):
+    return {
+        "name": name, "label": label, "type": "query", "datasource": DS,
+        "query": {"query": query, "refId": name}, "definition": query,
+        "refresh": 2, "includeAll": multi, "multi": multi, "sort": 1,
+        "current": {}, "options": [],
+    }
+
+
+DATASOURCE = {
+    "name": "datasource", "label": "Data source", "type": "datasource", "query": "prometheus",
+    "current": {}, "options": [], "refresh": 1, "hide": 0,
+}
+CLUSTER = variable("cluster", "Cluster", "label_values(lagwatch_up, cluster_name)")
+
+
+def panel(kind, title, targets, w, h, unit="short", description="", **extra):
+    p = {
+        "type": kind, "title": title, "description": description, "datasource": DS,
+        "gridPos": {"w": w, "h": h},
+        "fieldConfig": {"defaults": {"unit": unit}, "overrides": []},
+        "targets": [
+            {"refId": chr(ord("A") + i), "datasource": DS, "expr": expr, "legendFormat": legend,
+             **({"instant": True, "format": "table"} if kind == "table" else {})}
+            for i, (expr, legend) in enumerate(targets)
+        ],
+    }
+    if kind == "stat":
+        p["options"] = {"reduceOptions": {"calcs": ["lastNotNull"]}, "colorMode": "background", "graphMode": "none"}
+    if kind == "timeseries":
+        p["options"] = {"legend": {"displayMode": "table", "placement": "right", "calcs": ["lastNotNull", "max"]},
+                        "tooltip": {"mode": "multi"}}
+    p.update(extra)
+    return p
+
+
+def thresholds(*steps):
+    return {"mode": "absolute", "steps": [{"color": c, "value": v} for v, c in steps]}
+
+
+def layout(panels):
+    x = y = row_height = 0
+    for index, p in enumerate(panels, start=1):
+        w, h = p["gridPos"]["w"], p["gridPos"]["h"]
+        if x + w > 24:
+            x, y, row_height = 0, y + row_height, 0
+        p["gridPos"].update({"x": x, "y": y})
+        p["id"] = index
+        x += w
+        row_height = max(row_height, h)
+    return panels
+
+
+def dashboard(uid, title, description, variables, panels):
+    return {
+        "uid": uid, "title": title, "description": description, "tags": ["kafka", "lagwatch"],
+        "editable": True, "schemaVersion": 39, "version": 1, "refresh": "30s",
+        "time": {"from": "now-3h", "to": "now"}, "timezone": "",
+        "templating": {"list": [DATASOURCE] + variables},
+        "annotations": {"list": []},
+        "links": [{"title": "lagwatch", "type": "dashboards", "tags": ["lagwatch"], "asDropdown": True}],
+        "panels": layout(panels),
+    }
+
+
+def overview():
+    status_colors = thresholds((None, "green"), (1, "red"))
+    panels = [
+        panel("stat", "Clusters up", [(f"sum(lagwatch_up{{{C}}})", "")], 4, 4,
+              description="Clusters whose last poll got a metadata answer.",
+              fieldConfig={"defaults": {"unit": "short"}, "overrides": []}),
+        panel("stat", "Brokers", [(f"sum(kafka_brokers{{{C}}})", "")], 4, 4),
+        panel("stat", "Topics", [(f"count(kafka_topic_partitions{{{C}}})", "")], 4, 4),
+        panel("stat", "Partitions", [(f"sum(kafka_topic_partitions{{{C}}})", "")], 4, 4),
+        panel("stat", "Under-replicated partitions",
+              [(f"sum(kafka_topic_partition_under_replicated_partition{{{C}}})", "")], 4, 4,
+              fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
+        panel("stat", "Offline partitions",
+              [(f"count(kafka_topic_partition_leader{{{C}}} == -1) or vector(0)", "")], 4, 4,
+              fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
+        panel("timeseries", "Consumer groups by status",
+              [(f"sum by (status) (kafka_consumergroup_status{{{C}}})", "{{status}}")], 12, 8,
+              description="Each group counts once, under its worst partition's status.",
+              fieldConfig={"defaults": {"unit": "short", "custom": {"stacking": {"mode": "normal"}, "fillOpacity": 60}},
+                           "overrides": []}),
+        panel("bargauge", "Top lagging groups: lag in seconds",
+              [(f"topk(10, max by (cluster_name, consumergroup) (kafka_consumergroup_max_lag_seconds{{{C}}}))",
+                "{{consumergroup}} ({{cluster_name}})")], 12, 8, unit="s",
+              options={"displayMode": "gradient", "orientation": "horizontal",
+                       "reduceOptions": {"calcs": ["lastNotNull"]}}),
+        panel("bargauge", "Top lagging groups: messages",
+              [(f"topk(10, sum by (cluster_name, consumergroup) (kafka_consumergroup_lag_sum{{{C}}}))",
+                "{{consumergroup}} ({{cluster_name}})")], 12, 8,
+              options={"displayMode": "gradient", "orientation": "horizontal",
+                       "reduceOptions": {"calcs": ["lastNotNull"]}}),
+        panel("timeseries", "Produce rate by topic",
+              [(f"topk(10, kafka_topic_produce_rate_messages_per_second{{{C}}})", "{{topic}} ({{cluster_name}})")],
+              12, 8, unit="suffix: msg/s"),
+        panel("timeseries", "lagwatch poll duration", [(f"lagwatch_poll_duration_seconds{{{C}}}", "{{cluster_name}}")],
+              8, 7, unit="s"),
+        panel("timeseries", "lagwatch poll errors",
+              [(f"sum by (cluster_name, stage) (increase(lagwatch_poll_errors_total{{{C}}}[$__rate_interval]))",
+                "{{cluster_name}} {{stage}}")], 8, 7),
+        panel("timeseries", "lagwatch snapshot age", [(f"lagwatch_snapshot_age_seconds{{{C}}}", "{{cluster_name}}")],
+              8, 7, unit="s"),
+    ]
+    return dashboard("lagwatch-overview", "Kafka / lagwatch overview",
+                     "Clusters, partitions, consumer groups by status and the most lagging ones, and lagwatch's own health.",
+                     [CLUSTER], panels)
+
+
+def consumer_group():
+    group = variable("consumergroup", "Consumer group",
+                     'label_values(kafka_consumergroup_status{cluster_name=~"$cluster"}, consumergroup)')
+    mappings = [{"type": "value", "options": {s: {"text": s, "color": c} for s, c in [
+        ("OK", "green"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"), ("STOP", "red"), ("ERR", "dark-red")]}}]
+    panels = [
+        panel("stat", "Status", [(f"kafka_consumergroup_status{{{CG}}} == 1", "{{status}}")], 4, 4,
+              description="The worst status over the group's partitions (rules in the lagwatch README).",
+              options={"reduceOptions": {"calcs": ["lastNotNull"]}, "textMode": "name", "colorMode": "background",
+                       "graphMode": "none"}),
+        panel("stat", "Lag", [(f"sum(kafka_consumergroup_lag_sum{{{CG}}})", "")], 4, 4),
+        panel("stat", "Lag in seconds", [(f"max(kafka_consumergroup_max_lag_seconds{{{CG}}})", "")], 4, 4, unit="s",
+              fieldConfig={"defaults": {"unit": "s", "thresholds": thresholds((None, "green"), (300, "yellow"), (900, "red"))},
+                           "overrides": []}),
+        panel("stat", "Catch-up ETA", [(f"max(kafka_consumergroup_catchup_eta_seconds{{{CG}}})", "")], 4, 4, unit="s",
+              description="Empty while the group is not catching up."),
+        panel("stat", "Members", [(f"sum(kafka_consumergroup_members{{{CG}}})", "")], 4, 4),
+        panel("stat", "Consumed", [(f"sum(kafka_consumergroup_topic_consume_rate_messages_per_second{{{CG}}})", "")],
+              4, 4, unit="suffix: msg/s"),
+        panel("timeseries", "Lag by topic", [(f"kafka_consumergroup_lag_sum{{{CG}}}", "{{topic}}")], 12, 8),
+        panel("timeseries", "Lag in seconds by partition",
+              [(f"kafka_consumergroup_lag_seconds{{{CG}}}", "{{topic}}/{{partition}} ({{method}})")], 12, 8, unit="s"),
+        panel("timeseries", "Committed offset and high watermark by partition",
+              [(f"kafka_consumergroup_current_offset{{{CG}}}", "committed {{topic}}/{{partition}}"),
+               (f"kafka_topic_partition_current_offset{{{C}}} and on (cluster_name, topic, partition) "
+                f"kafka_consumergroup_current_offset{{{CG}}}", "high watermark {{topic}}/{{partition}}")], 12, 8),
+        panel("timeseries", "Consume and produce rates",
+              [(f"kafka_consumergroup_topic_consume_rate_messages_per_second{{{CG}}}", "consumed {{topic}}"),
+               (f"kafka_topic_produce_rate_messages_per_second{{{C}}} and on (cluster_name, topic) "
+                f"kafka_consumergroup_topic_consume_rate_messages_per_second{{{CG}}}", "produced {{topic}}")],
+              12, 8, unit="suffix: msg/s"),
+        panel("timeseries", "Partitions by status", [(f"kafka_consumergroup_status_partitions{{{CG}}}", "{{status}}")],
+              12, 8, fieldConfig={"defaults": {"unit": "short", "custom": {"stacking": {"mode": "normal"}, "fillOpacity": 60}},
+                                  "overrides": []}),
+        panel("timeseries", "Members and catch-up ETA",
+              [(f"kafka_consumergroup_members{{{CG}}}", "members"),
+               (f"kafka_consumergroup_catchup_eta_seconds{{{CG}}}", "catch-up ETA (s)")], 12, 8),
+    ]
+    panels[0]["fieldConfig"]["defaults"]["mappings"] = mappings
+    return dashboard("lagwatch-consumer-group", "Kafka / lagwatch consumer group",
+                     "One consumer group: status, lag in messages and seconds, offsets against the log, rates, members.",
+                     [CLUSTER, group], panels)
+
+
+def topic():
+    topic_var = variable("topic", "Topic", 'label_values(kafka_topic_partitions{cluster_name=~"$cluster"}, topic)')
+    panels = [
+        panel("stat", "Partitions", [(f"sum(kafka_topic_partitions{{{CT}}})", "")], 6, 4),
+        panel("stat", "Produced", [(f"sum(kafka_topic_produce_rate_messages_per_second{{{CT}}})", "")], 6, 4,
+              unit="suffix: msg/s"),
+        panel("stat", "Under-replicated partitions",
+              [(f"sum(kafka_topic_partition_under_replicated_partition{{{CT}}})", "")], 6, 4,
+              fieldConfig={"defaults": {"unit": "short", "thresholds": thresholds((None, "green"), (1, "red"))},
+                           "overrides": []}),
+        panel("stat", "Groups reading it", [(f"count(count by (consumergroup) (kafka_consumergroup_lag_sum{{{CT}}}))", "")],
+              6, 4),
+        panel("timeseries", "Produce rate by partition",
+              [(f"kafka_topic_partition_produce_rate_messages_per_second{{{CT}}}", "{{topic}}/{{partition}}")], 12, 8,
+              unit="suffix: msg/s"),
+        panel("timeseries", "In-sync replicas against replicas",
+              [(f"sum by (topic) (kafka_topic_partition_in_sync_replica{{{CT}}})", "in sync {{topic}}"),
+               (f"sum by (topic) (kafka_topic_partition_replicas{{{CT}}})", "replicas {{topic}}")], 12, 8,
+              description="A gap is an ISR shrink."),
+        panel("table", "Partition leaders and replicas",
+              [(f"kafka_topic_partition_leader{{{CT}}}", "leader"),
+               (f"kafka_topic_partition_replicas{{{CT}}}", "replicas"),
+               (f"kafka_topic_partition_in_sync_replica{{{CT}}}", "in sync"),
+               (f"kafka_topic_partition_leader_is_preferred{{{CT}}}", "preferred leader")], 12, 9,
+              transformations=[{"id": "merge"}, {"id": "organize", "options": {"excludeByName": {"Time": True, "__name__": True}}}]),
+        panel("timeseries", "Groups reading it: lag",
+              [(f"sum by (consumergroup) (kafka_consumergroup_lag_sum{{{CT}}})", "{{consumergroup}}")], 12, 9),
+        panel("timeseries", "Groups reading it: consume rate",
+              [(f"sum by (consumergroup) (kafka_consumergroup_topic_consume_rate_messages_per_second{{{CT}}})",
+                "{{consumergroup}}")], 24, 8, unit="suffix: msg/s"),
+    ]
+    return dashboard("lagwatch-topic", "Kafka / lagwatch topic",
+                     "One topic: produce rate per partition, leaders, replicas and ISR, and the groups reading it.",
+                     [CLUSTER, topic_var], panels)
+
+
+PROVISIONING = """# Grafana provisioning: loads lagwatch's dashboards from disk into a "lagwatch" folder.
+# Copy to /etc/grafana/provisioning/dashboards/ and point `path` at where the JSON files are
+# (`make install` puts them in /usr/local/share/lagwatch/dashboards).
+apiVersion: 1
+providers:
+  - name: lagwatch
+    folder: lagwatch
+    type: file
+    disableDeletion: false
+    allowUiUpdates: true
+    updateIntervalSeconds: 60
+    options:
+      path: /usr/local/share/lagwatch/dashboards
+      foldersFromFilesStructure: false
+"""
+
+if __name__ == "__main__":
+    for name, build in [("lagwatch-overview", overview), ("lagwatch-consumer-group", consumer_group),
+                        ("lagwatch-topic", topic)]:
+        with open(os.path.join(ROOT, name + ".json"), "w") as out:
+            json.dump(build(), out, indent=2, sort_keys=True)
+            out.write("\n")
+    os.makedirs(os.path.join(ROOT, "provisioning"), exist_ok=True)
+    with open(os.path.join(ROOT, "provisioning", "lagwatch.yml"), "w") as out:
+        out.write(PROVISIONING)
+    print("wrote dashboards/*.json and dashboards/provisioning/lagwatch.yml")
