@@ -6,6 +6,7 @@ import LagwatchHTTP
 import LagwatchKafka
 import LagwatchModel
 public import Logging
+import Synchronization
 
 /// The running exporter: one poll loop per cluster, the snapshot store, and the HTTP server. Created in two
 /// steps so that every configuration error surfaces before the port is bound: `init` builds the Kafka clients
@@ -14,15 +15,29 @@ public final class Daemon: @unchecked Sendable {
     /// lagwatch's version.
     public static let version = "0.1.0"
 
-    private let configuration: Configuration
     private let logger: Logger
     /// The snapshots and the rendered body.
     public let store: SnapshotStore
-    private let loops: [PollLoop]
     private var server: HTTPServer?
     private let notifier: SystemdNotifier
     private let watchdogPingSeconds: Double?
     private let watchdogStop = DispatchSemaphore(value: 0)
+    private let makeClient: (ClusterConfiguration) -> ClusterPoller.ClientFactory
+
+    /// One cluster's poll loop and the fingerprint of the settings it was built with.
+    private struct Poller {
+        var name: String
+        var fingerprint: String
+        var loop: PollLoop
+    }
+
+    /// The configuration in effect and its poll loops; replaced whole by ``reload(_:)``.
+    private struct Running {
+        var configuration: Configuration
+        var pollers: [Poller]
+    }
+
+    private let running: Mutex<Running>
 
     /// Creates the Kafka clients for every cluster. `notifier` and `watchdogPingSeconds` come from systemd's
     /// environment (see ``SystemdNotifier``); the defaults send nothing.
@@ -35,29 +50,81 @@ public final class Daemon: @unchecked Sendable {
         watchdogPingSeconds: Double? = nil,
         makeClient: ((ClusterConfiguration) -> ClusterPoller.ClientFactory)? = nil
     ) throws {
-        self.configuration = configuration
         self.logger = logger
         self.notifier = notifier
         self.watchdogPingSeconds = watchdogPingSeconds
+        self.makeClient = makeClient ?? Self.kafkaClientFactory(logger: logger)
         store = SnapshotStore(
             clusterNames: configuration.clusters.map(\.name),
             info: ExporterInfo(version: Self.version, librdkafkaVersion: KafkaHandle.librdkafkaVersion))
-        let factory = makeClient ?? Self.kafkaClientFactory(logger: logger)
-        var loops: [PollLoop] = []
-        for cluster in configuration.clusters {
-            do {
-                let poller = try ClusterPoller(
-                    cluster: cluster, analysis: configuration.analysis, logger: logger,
-                    makeClient: factory(cluster))
-                loops.append(
-                    PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds) {
-                        [notifier] snapshot in notifier.notify("STATUS=" + Self.status(snapshot))
-                    })
-            } catch let error as KafkaError where error.code == .configuration {
-                throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
+        running = Mutex(Running(configuration: configuration, pollers: []))
+        let pollers = try configuration.clusters.map { try makePoller($0, configuration: configuration) }
+        running.withLock { $0.pollers = pollers }
+    }
+
+    /// Builds a cluster's poller and its (not yet started) loop.
+    private func makePoller(_ cluster: ClusterConfiguration, configuration: Configuration) throws -> Poller {
+        do {
+            let poller = try ClusterPoller(
+                cluster: cluster, analysis: configuration.analysis, logger: logger, makeClient: makeClient(cluster))
+            let loop = PollLoop(poller: poller, store: store, intervalSeconds: configuration.pollIntervalSeconds) {
+                [notifier] snapshot in notifier.notify("STATUS=" + Self.status(snapshot))
             }
+            return Poller(
+                name: cluster.name, fingerprint: cluster.fingerprint + "\u{0}" + configuration.pollingFingerprint, loop: loop)
+        } catch let error as KafkaError where error.code == .configuration {
+            throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
         }
-        self.loops = loops
+    }
+
+    /// Applies a new configuration without a restart: clusters whose settings did not change keep their
+    /// poller (and its history); new and changed ones get a fresh poller whose first poll replaces the
+    /// snapshot served meanwhile; removed ones stop and their series go. Nothing is applied unless every new
+    /// poller could be built. Settings that need a restart are reported, not applied.
+    ///
+    /// Called from one thread at a time (the signal loop), never from a poll or a request.
+    ///
+    /// - Returns: what changed, or the error that made the reload refused (the old configuration stays).
+    public func reload(_ configuration: Configuration) -> Result<ReloadOutcome, ConfigurationError> {
+        let old = running.withLock { $0 }
+        var outcome = ReloadOutcome()
+        outcome.needsRestart = configuration.restartOnlyChanges(from: old.configuration)
+        var next: [Poller] = []
+        var fresh: [Poller] = []
+        do {
+            for cluster in configuration.clusters {
+                let fingerprint = cluster.fingerprint + "\u{0}" + configuration.pollingFingerprint
+                if let kept = old.pollers.first(where: { $0.name == cluster.name && $0.fingerprint == fingerprint }) {
+                    next.append(kept)
+                    outcome.unchanged.append(cluster.name)
+                    continue
+                }
+                let poller = try makePoller(cluster, configuration: configuration)
+                next.append(poller)
+                fresh.append(poller)
+                if old.pollers.contains(where: { $0.name == cluster.name }) {
+                    outcome.restarted.append(cluster.name)
+                } else {
+                    outcome.added.append(cluster.name)
+                }
+            }
+        } catch let error as ConfigurationError {
+            store.recordReload(succeeded: false, loadedAt: nil)
+            return .failure(error)
+        } catch {
+            store.recordReload(succeeded: false, loadedAt: nil)
+            return .failure(ConfigurationError(location: "reload", "\(error)"))
+        }
+        let keptLoops = Set(next.map { ObjectIdentifier($0.loop) })
+        for poller in old.pollers where !keptLoops.contains(ObjectIdentifier(poller.loop)) {
+            poller.loop.requestStop()
+            if !configuration.clusters.contains(where: { $0.name == poller.name }) { outcome.removed.append(poller.name) }
+        }
+        store.setClusters(configuration.clusters.map(\.name))
+        running.withLock { $0 = Running(configuration: configuration, pollers: next) }
+        for poller in fresh { poller.loop.start() }
+        store.recordReload(succeeded: true, loadedAt: WallClock.now())
+        return .success(outcome)
     }
 
     /// Clients over librdkafka, with a logger that names the cluster.
@@ -80,8 +147,12 @@ public final class Daemon: @unchecked Sendable {
     ///
     /// - Throws: ``HTTPServer/StartError`` when the address cannot be bound.
     public func start() throws {
+        let (configuration, pollers) = running.withLock { ($0.configuration, $0.pollers) }
         let routes = Routes(
-            store: store, telemetryPath: configuration.telemetryPath, pollIntervalSeconds: configuration.pollIntervalSeconds)
+            store: store, telemetryPath: configuration.telemetryPath,
+            pollIntervalSeconds: { [weak self] in
+                self?.running.withLock { $0.configuration.pollIntervalSeconds } ?? configuration.pollIntervalSeconds
+            })
         server = try HTTPServer(listenAddress: configuration.listenAddress) { routes.handle($0) }
         logger.info(
             "Listening",
@@ -89,8 +160,9 @@ public final class Daemon: @unchecked Sendable {
                 "web.listen_address": "\(configuration.listenAddress)", "web.port": "\(port)",
                 "web.telemetry_path": "\(configuration.telemetryPath)",
             ])
-        for loop in loops { loop.start() }
-        notifier.notify("READY=1\nSTATUS=Listening on \(configuration.listenAddress); polling \(loops.count) cluster(s)")
+        store.setConfigurationLoaded(at: WallClock.now())
+        for poller in pollers { poller.loop.start() }
+        notifier.notify("READY=1\nSTATUS=Listening on \(configuration.listenAddress); polling \(pollers.count) cluster(s)")
         if let interval = watchdogPingSeconds { startWatchdog(every: interval) }
     }
 
@@ -120,6 +192,7 @@ public final class Daemon: @unchecked Sendable {
     public func stop(timeoutSeconds: Double = 10) {
         notifier.notify("STOPPING=1")
         watchdogStop.signal()
+        let loops = running.withLock { $0.pollers.map(\.loop) }
         for loop in loops { loop.requestStop() }
         let deadline = DispatchTime.now() + .milliseconds(Int(timeoutSeconds * 1000))
         if loops.contains(where: { !$0.waitUntilStopped(deadline: deadline) }) {

@@ -35,6 +35,8 @@ public final class PollLoop: Sendable {
             while !stopping.withLock({ $0 }) {
                 let started = DispatchTime.now()
                 let snapshot = poller.poll()
+                // A loop stopped while polling (a reload replaced it) must not overwrite its successor's data.
+                if stopping.withLock({ $0 }) { break }
                 store.publish(snapshot)
                 onPoll(snapshot)
                 // The poll's transient buffers (observation, old snapshot, render chunks) are free now; hand

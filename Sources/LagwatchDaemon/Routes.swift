@@ -15,14 +15,14 @@ import LagwatchModel
 public struct Routes: Sendable {
     let store: SnapshotStore
     let telemetryPath: String
-    let pollIntervalSeconds: Double
+    let pollIntervalSeconds: @Sendable () -> Double
     let now: @Sendable () -> Double
 
     /// Creates the routes.
     public init(
         store: SnapshotStore,
         telemetryPath: String,
-        pollIntervalSeconds: Double,
+        pollIntervalSeconds: @escaping @Sendable () -> Double,
         now: @escaping @Sendable () -> Double = WallClock.now
     ) {
         self.store = store
@@ -91,7 +91,7 @@ public struct Routes: Sendable {
     /// Ready once every cluster has a snapshot no older than three poll intervals.
     private func readiness() -> HTTPResponse {
         let snapshots = store.current.snapshots
-        let limit = 3 * pollIntervalSeconds
+        let limit = 3 * pollIntervalSeconds()
         let time = now()
         var problems: [String] = []
         for name in store.clusterNames {
@@ -110,7 +110,7 @@ public struct Routes: Sendable {
     private var pageContext: StatusPage.Context {
         StatusPage.Context(
             clusterNames: store.clusterNames, telemetryPath: telemetryPath,
-            refreshSeconds: max(5, Int(pollIntervalSeconds.rounded())), now: now())
+            refreshSeconds: max(5, Int(pollIntervalSeconds().rounded())), now: now())
     }
 
     private func overview() -> HTTPResponse {

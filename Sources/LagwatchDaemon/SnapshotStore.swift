@@ -20,28 +20,64 @@ public final class SnapshotStore: Sendable {
         public let gzip: GzipPrefix
     }
 
-    /// The clusters served, in the order their series are written.
-    public let clusterNames: [String]
-    private let info: ExporterInfo
+    /// What is rendered from: the clusters served in order, their latest snapshots, and the process facts.
+    private struct State {
+        var clusterNames: [String]
+        var snapshots: [String: ClusterSnapshot] = [:]
+        var info: ExporterInfo
+    }
+
     private let latest: Mutex<Rendered>
-    /// Serialises rendering, so two clusters finishing together both end up in the body.
-    private let renderLock = Mutex<[String: ClusterSnapshot]>([:])
+    /// Serialises rendering, so two clusters finishing together (or a reload) all end up in the body.
+    private let state: Mutex<State>
 
     /// Creates an empty store for the clusters named, in the order their series are written.
     public init(clusterNames: [String], info: ExporterInfo) {
-        self.clusterNames = clusterNames
-        self.info = info
+        state = Mutex(State(clusterNames: clusterNames, info: info))
         latest = Mutex(Self.render([], info: info))
     }
+
+    /// The clusters served, in the order their series are written.
+    public var clusterNames: [String] { state.withLock { $0.clusterNames } }
 
     /// The latest rendered body; before the first poll completes, the families with no Kafka series.
     public var current: Rendered { latest.withLock { $0 } }
 
-    /// Replaces a cluster's snapshot and renders the body again.
+    /// Replaces a cluster's snapshot and renders the body again. A snapshot of a cluster no longer served
+    /// (a poll that ended after a reload removed its cluster) is dropped.
     public func publish(_ snapshot: ClusterSnapshot) {
-        renderLock.withLock { byCluster in
-            byCluster[snapshot.clusterName] = snapshot
-            let rendered = Self.render(clusterNames.compactMap { byCluster[$0] }, info: info)
+        update { state in
+            guard state.clusterNames.contains(snapshot.clusterName) else { return }
+            state.snapshots[snapshot.clusterName] = snapshot
+        }
+    }
+
+    /// Serves `names` from now on: removed clusters' series go, others keep their snapshot until replaced.
+    public func setClusters(_ names: [String]) {
+        update { state in
+            state.clusterNames = names
+            state.snapshots = state.snapshots.filter { names.contains($0.key) }
+        }
+    }
+
+    /// Counts a configuration reload; `loadedAt` is when the configuration now in effect was loaded.
+    public func recordReload(succeeded: Bool, loadedAt: Double?) {
+        update { state in
+            if succeeded { state.info.reloadSuccesses += 1 } else { state.info.reloadFailures += 1 }
+            state.info.lastReloadSucceeded = succeeded
+            if let loadedAt { state.info.configurationLoadedAt = loadedAt }
+        }
+    }
+
+    /// Sets when the configuration in effect was loaded (at start).
+    public func setConfigurationLoaded(at time: Double) {
+        update { $0.info.configurationLoadedAt = time }
+    }
+
+    private func update(_ change: (inout State) -> Void) {
+        state.withLock { state in
+            change(&state)
+            let rendered = Self.render(state.clusterNames.compactMap { state.snapshots[$0] }, info: state.info)
             latest.withLock { $0 = rendered }
         }
     }

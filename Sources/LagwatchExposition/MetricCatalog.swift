@@ -160,6 +160,20 @@ public enum MetricCatalog {
     public static let buildInfo = MetricFamily(
         "lagwatch_build_info", .gauge, labels: ["version", "librdkafka_version"],
         help: "lagwatch build information; the value is always 1.")
+    /// Whether the last reload worked.
+    public static let reloadSuccessful = MetricFamily(
+        "lagwatch_config_last_reload_successful", .gauge, labels: [],
+        help: "1 when the last configuration reload (SIGHUP) took effect or none was asked for, 0 when it was "
+            + "refused and the previous configuration kept.")
+    /// When the configuration in effect was loaded.
+    public static let reloadTimestamp = MetricFamily(
+        "lagwatch_config_last_reload_success_timestamp_seconds", .gauge, labels: [],
+        help: "When the configuration in effect was loaded (at start or by the last successful reload), in "
+            + "seconds since the epoch.")
+    /// Reloads by result.
+    public static let reloads = MetricFamily(
+        "lagwatch_config_reloads_total", .counter, labels: ["result"],
+        help: "Configuration reloads asked for with SIGHUP since lagwatch started, by result (success, failure).")
     /// Whether the cluster answered.
     public static let up = MetricFamily(
         "lagwatch_up", .gauge, labels: ["cluster_name"],
@@ -256,7 +270,7 @@ public enum MetricCatalog {
         groupMaxLagSeconds, groupStatus, groupStatusPartitions, groupPartitionStatus, groupCatchUp, groupState, groupMembersWithoutAssignment, groupAssignedPartitions,
         groupMemberAssignedPartitions, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
-        buildInfo, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
+        buildInfo, reloadSuccessful, reloadTimestamp, reloads, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
         groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks,
         groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart, snapshotAge,
     ]

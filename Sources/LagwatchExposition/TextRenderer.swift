@@ -1,11 +1,18 @@
 public import LagwatchModel
 
-/// Facts about the running binary, exported in `lagwatch_build_info`.
+/// Facts about the running process: the binary (`lagwatch_build_info`) and its configuration reloads.
 public struct ExporterInfo: Sendable, Hashable {
     /// lagwatch's version.
     public var version: String
     /// The librdkafka version the process runs with.
     public var librdkafkaVersion: String
+    /// Configuration reloads that took effect, and that were refused, since the process started.
+    public var reloadSuccesses: UInt64 = 0
+    public var reloadFailures: UInt64 = 0
+    /// Whether the last reload took effect (true before any reload).
+    public var lastReloadSucceeded = true
+    /// When the configuration in effect was loaded, in seconds since the epoch.
+    public var configurationLoadedAt: Double?
 
     /// Creates build information.
     public init(version: String, librdkafkaVersion: String) {
@@ -282,6 +289,15 @@ public enum TextRenderer {
             MetricCatalog.buildInfo,
             labels: ExpositionWriter.labelList(["version": info.version, "librdkafka_version": info.librdkafkaVersion]),
             value: Int64(1))
+        writer.header(MetricCatalog.reloadSuccessful)
+        writer.sample(MetricCatalog.reloadSuccessful, labels: [], value: Int64(info.lastReloadSucceeded ? 1 : 0))
+        writer.header(MetricCatalog.reloadTimestamp)
+        if let loadedAt = info.configurationLoadedAt {
+            writer.sample(MetricCatalog.reloadTimestamp, labels: [], value: loadedAt)
+        }
+        writer.header(MetricCatalog.reloads)
+        writer.sample(MetricCatalog.reloads, labels: ExpositionWriter.labelList(["result": "success"]), value: Int64(info.reloadSuccesses))
+        writer.sample(MetricCatalog.reloads, labels: ExpositionWriter.labelList(["result": "failure"]), value: Int64(info.reloadFailures))
         perCluster(MetricCatalog.up, clusters, into: &writer) { $0.up ? 1 : 0 }
         perCluster(MetricCatalog.pollDuration, clusters, into: &writer) { $0.pollDurationSeconds }
         perCluster(MetricCatalog.polls, clusters, into: &writer) { Double($0.counters.polls) }

@@ -110,8 +110,10 @@ struct Run: ParsableCommand {
     @OptionGroup var options: ServeOptions
 
     func run() throws {
-        let configuration = try ConfigurationLoader.load(options.settings, environment: environment())
-        try serve(configuration, demoWhenEmpty: true)
+        let settings = options.settings
+        let configuration = try ConfigurationLoader.load(settings, environment: environment())
+        // SIGHUP reads the same flags and file again (and the environment, for ${env:} references).
+        try serve(configuration, demoWhenEmpty: true) { try ConfigurationLoader.load(settings, environment: environment()) }
     }
 }
 
@@ -160,8 +162,13 @@ func environment() -> [String: String] {
     return result
 }
 
-/// Runs the exporter until SIGTERM or SIGINT.
-func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
+/// Runs the exporter until SIGTERM or SIGINT; SIGHUP reloads the configuration with `reload` (the demo has
+/// nothing to reload).
+func serve(
+    _ configuration: Configuration,
+    demoWhenEmpty: Bool,
+    reload: (() throws -> Configuration)? = nil
+) throws {
     // Two malloc arenas instead of glibc's default of eight per core: librdkafka, libmicrohttpd and the poll
     // loops run many threads, and each arena keeps its own freed memory. Measured with `lagwatch bench`.
     _ = mallopt(M_ARENA_MAX, 2)
@@ -202,9 +209,12 @@ func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
         Lagwatch.fail("\(error)", status: ExitStatus.runtimeFailure)
     }
     var received: Int32 = 0
-    // SIGHUP would otherwise end the process; configuration reload is not implemented yet.
     while sigwait(&signals, &received) == 0, received == SIGHUP {
-        logger.warning("SIGHUP received: configuration reload is not supported yet; restart lagwatch to apply changes")
+        guard let reload, demo == nil else {
+            logger.warning("SIGHUP received: the demo has no configuration to reload")
+            continue
+        }
+        reloadConfiguration(daemon: daemon, load: reload, notifier: .fromEnvironment(environment), logger: logger)
     }
     logger.info("Stopping", metadata: ["signal": "\(received == SIGTERM ? "SIGTERM" : "SIGINT")"])
     // A poll blocked on an unreachable broker can take its full timeout; nothing it holds needs flushing, so
@@ -212,6 +222,42 @@ func serve(_ configuration: Configuration, demoWhenEmpty: Bool) throws {
     daemon.stop(timeoutSeconds: 2)
     demo?.stop()
     exit(0)
+}
+
+/// Loads the configuration again and applies it, telling systemd (`RELOADING=1`, then `READY=1`) and the
+/// log what happened. A configuration that does not load or build is refused: the old one stays, the error
+/// is logged and counted in `lagwatch_config_reloads_total{result="failure"}`.
+func reloadConfiguration(daemon: Daemon, load: () throws -> Configuration, notifier: SystemdNotifier, logger: Logger) {
+    notifier.notify("RELOADING=1")
+    defer { notifier.notify("READY=1") }
+    let result: Result<ReloadOutcome, ConfigurationError>
+    do {
+        result = daemon.reload(try load())
+    } catch let error as ConfigurationError {
+        daemon.store.recordReload(succeeded: false, loadedAt: nil)
+        result = .failure(error)
+    } catch {
+        daemon.store.recordReload(succeeded: false, loadedAt: nil)
+        result = .failure(ConfigurationError(location: "reload", "\(error)"))
+    }
+    switch result {
+    case .success(let outcome):
+        logger.info(
+            "Configuration reloaded",
+            metadata: [
+                "reload.added": "\(outcome.added.joined(separator: ","))",
+                "reload.removed": "\(outcome.removed.joined(separator: ","))",
+                "reload.restarted": "\(outcome.restarted.joined(separator: ","))",
+                "reload.unchanged": "\(outcome.unchanged.joined(separator: ","))",
+            ])
+        if !outcome.needsRestart.isEmpty {
+            logger.warning(
+                "Some changed settings take effect only after a restart",
+                metadata: ["reload.needs_restart": "\(outcome.needsRestart.joined(separator: ","))"])
+        }
+    case .failure(let error):
+        logger.error("Configuration reload refused; the previous configuration stays in effect", metadata: ["error": "\(error)"])
+    }
 }
 
 /// The demo's own clients log at warning and above only; their connection churn is not news.

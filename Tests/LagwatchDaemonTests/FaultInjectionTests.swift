@@ -41,7 +41,7 @@ import Testing
                 try KafkaClusterClient(bootstrapServers: [bootstrap], properties: properties, logger: TestLogger.quiet())
             }
             store = SnapshotStore(clusterNames: ["mock"], info: .init(version: "t", librdkafkaVersion: "t"))
-            routes = Routes(store: store, telemetryPath: "/metrics", pollIntervalSeconds: 1)
+            routes = Routes(store: store, telemetryPath: "/metrics", pollIntervalSeconds: { 1 })
         }
 
         /// Polls once, publishes, and checks the poll ended in bounded time.
