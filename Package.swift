@@ -25,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
 
         // MARK: - The steps of one poll
         .target(name: "LagwatchModel", swiftSettings: strictSettings),
@@ -34,7 +35,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "LagwatchExposition", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
-        .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib"], swiftSettings: strictSettings),
+        .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib", "CCrypt"], swiftSettings: strictSettings),
         .target(
             name: "LagwatchConfig",
             dependencies: ["LagwatchModel", .product(name: "Yams", package: "Yams")],

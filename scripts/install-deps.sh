@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what lagwatch needs to build, run and test on Debian 12: the C libraries (librdkafka,
-# libmicrohttpd, zlib), Prometheus and promtool for the tool tests, and noida-db (a Kafka-protocol server
-# that can list consumer groups) for the discovery test; systemd for `systemd-analyze`. Safe to run again: installed packages are skipped.
+# libmicrohttpd, zlib, libcrypt), Prometheus and promtool for the tool tests, and noida-db (a Kafka-protocol
+# server that can list consumer groups) for the discovery test; systemd for `systemd-analyze`; curl and
+# openssl for the HTTPS tests. Safe to run again: installed packages are skipped.
 set -euo pipefail
 
-packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev prometheus curl systemd make)
+packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev libcrypt-dev prometheus curl openssl systemd make)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

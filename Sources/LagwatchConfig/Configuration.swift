@@ -24,6 +24,9 @@ public struct Configuration: Sendable {
     public var listenAddress = ":9308"
     /// The path `/metrics` is served on.
     public var telemetryPath = "/metrics"
+    /// TLS and basic authentication, from `--web.config.file` / `web.config_file`; `nil` serves plain HTTP
+    /// to anyone.
+    public var webSecurity: WebSecurity?
     /// Seconds between the starts of two polls.
     public var pollIntervalSeconds: Double = 15
     /// The window produce and consume rates are averaged over, in seconds, when set; at least two poll

@@ -66,7 +66,10 @@ extension ConfigurationLoader {
             if let series = try status.bool("partition_series") { configuration.exportsPartitionStatus = series }
         }
         if let web = try top.mapping("web") {
-            try web.rejectUnknownKeys(["listen_address", "telemetry_path"])
+            try web.rejectUnknownKeys(["listen_address", "telemetry_path", "config_file"])
+            if let file = try web.string("config_file") {
+                configuration.webSecurity = try WebSecurity.load(path: file)
+            }
             if let address = try web.string("listen_address") {
                 try rethrow(at: web, "listen_address") { try validateListenAddress(address, location: "") }
                 configuration.listenAddress = address

@@ -16,6 +16,8 @@ public struct CommandLineSettings: Sendable {
     public var listenAddress: String?
     /// `--web.telemetry-path`.
     public var telemetryPath: String?
+    /// `--web.config.file`.
+    public var webConfigFile: String?
     /// `--poll.interval`.
     public var pollInterval: String?
     /// `--rates.window`.
@@ -63,6 +65,9 @@ public enum ConfigurationLoader {
         if let path = flags.telemetryPath {
             try validateTelemetryPath(path, location: "--web.telemetry-path")
             configuration.telemetryPath = path
+        }
+        if let file = flags.webConfigFile {
+            configuration.webSecurity = try WebSecurity.load(path: file)
         }
         if let interval = flags.pollInterval {
             guard let seconds = DurationParser.seconds(interval), (1...3600).contains(seconds) else {

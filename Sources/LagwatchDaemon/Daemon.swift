@@ -153,12 +153,24 @@ public final class Daemon: @unchecked Sendable {
             pollIntervalSeconds: { [weak self] in
                 self?.running.withLock { $0.configuration.pollIntervalSeconds } ?? configuration.pollIntervalSeconds
             })
-        server = try HTTPServer(listenAddress: configuration.listenAddress) { routes.handle($0) }
+        let security = configuration.webSecurity
+        let authenticator = security.flatMap { $0.users.isEmpty ? nil : BasicAuthenticator(users: $0.users) }
+        let tls = security.flatMap { security in
+            security.certificatePEM.map { HTTPServer.TLS(certificatePEM: $0, keyPEM: security.keyPEM ?? "") }
+        }
+        server = try HTTPServer(listenAddress: configuration.listenAddress, tls: tls) { request in
+            // /healthz stays open so that a load balancer or systemd can probe without credentials.
+            if let authenticator, request.path != "/healthz", !authenticator.accepts(authorization: request.authorization) {
+                return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
+            }
+            return routes.handle(request)
+        }
         logger.info(
             "Listening",
             metadata: [
                 "web.listen_address": "\(configuration.listenAddress)", "web.port": "\(port)",
                 "web.telemetry_path": "\(configuration.telemetryPath)",
+                "web.tls": "\(tls != nil)", "web.basic_auth": "\(authenticator != nil)",
             ])
         store.setConfigurationLoaded(at: WallClock.now())
         for poller in pollers { poller.loop.start() }

@@ -67,6 +67,12 @@ extension Configuration {
         var changes: [String] = []
         if listenAddress != other.listenAddress { changes.append("web.listen_address") }
         if telemetryPath != other.telemetryPath { changes.append("web.telemetry_path") }
+        let security = webSecurity, otherSecurity = other.webSecurity
+        if security?.certificatePEM != otherSecurity?.certificatePEM || security?.keyPEM != otherSecurity?.keyPEM
+            || security?.users != otherSecurity?.users
+        {
+            changes.append("web.config_file")
+        }
         if logLevel != other.logLevel { changes.append("log.level") }
         if logFormat != other.logFormat { changes.append("log.format") }
         return changes

@@ -22,16 +22,39 @@ public final class HTTPServer: @unchecked Sendable {
         public let description: String
     }
 
+    /// A certificate chain and its private key, both PEM, for HTTPS.
+    public struct TLS: Sendable {
+        /// The server certificate, followed by any intermediates.
+        public var certificatePEM: String
+        /// The certificate's private key.
+        public var keyPEM: String
+        /// Creates TLS settings.
+        public init(certificatePEM: String, keyPEM: String) {
+            self.certificatePEM = certificatePEM
+            self.keyPEM = keyPEM
+        }
+    }
+
     private var daemon: OpaquePointer?
     private let context: Unmanaged<HandlerBox>
+    /// C copies of the PEM texts handed to libmicrohttpd, freed with the daemon.
+    private var pemCopies: [UnsafeMutablePointer<CChar>] = []
     /// The port bound, useful when the configured port was 0.
     public let port: UInt16
 
     /// Binds `address` (`[HOST]:PORT`; empty host means all addresses) and starts serving with `handler`.
     ///
     /// - Throws: ``StartError`` when the address cannot be parsed or bound (for example, already in use).
-    public init(listenAddress address: String, limits: Limits = Limits(), handler: @escaping HTTPHandler) throws {
+    public init(
+        listenAddress address: String,
+        limits: Limits = Limits(),
+        tls: TLS? = nil,
+        handler: @escaping HTTPHandler
+    ) throws {
         let (host, port) = try Self.split(address)
+        if tls != nil, MHD_is_feature_supported(MHD_FEATURE.FEATURE_TLS) != MHD_Result.YES {
+            throw StartError(description: "this libmicrohttpd was built without TLS support")
+        }
         let box = Unmanaged.passRetained(HandlerBox(handler))
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
         var storage = sockaddr_storage()
@@ -51,25 +74,39 @@ public final class HTTPServer: @unchecked Sendable {
             }
             if storage.ss_family == sa_family_t(AF_INET6) { flags |= MHD_USE_IPv6.rawValue }
         }
+        var copies: [UnsafeMutablePointer<CChar>] = []
+        var tlsOptions: [any CVarArg] = []
+        if let tls {
+            flags |= MHD_USE_TLS.rawValue
+            // strdup'd so the texts outlive this call; libmicrohttpd reads them when it starts.
+            let key = strdup(tls.keyPEM)!, certificate = strdup(tls.certificatePEM)!
+            copies = [key, certificate]
+            tlsOptions = [
+                Int32(MHD_OPTION.HTTPS_MEM_KEY.rawValue), UnsafePointer(key),
+                Int32(MHD_OPTION.HTTPS_MEM_CERT.rawValue), UnsafePointer(certificate),
+            ]
+        }
         let started: OpaquePointer? = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
                 withVaList([
                     Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), limits.maxConnections,
                     Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), limits.idleTimeoutSeconds,
                     Int32(MHD_OPTION.SOCK_ADDR.rawValue), OpaquePointer(socketAddress),
-                    Int32(MHD_OPTION.END.rawValue),
-                ]) { arguments in
+                ] + tlsOptions + [Int32(MHD_OPTION.END.rawValue)]) { arguments in
                     MHD_start_daemon_va(UInt32(flags), port, nil, nil, accessHandler, box.toOpaque(), arguments)
                 }
             }
         }
         guard let started else {
             box.release()
-            let reason = errno == EADDRINUSE ? "address already in use" : String(cString: strerror(errno))
+            for copy in copies { free(copy) }
+            let reason = errno == EADDRINUSE ? "address already in use"
+                : tls != nil && errno == 0 ? "the TLS certificate or key was not accepted" : String(cString: strerror(errno))
             throw StartError(description: "cannot listen on '\(address)': \(reason)")
         }
         daemon = started
         context = box
+        pemCopies = copies
         self.port = CMicroHTTPD_bound_port(started)
     }
 
@@ -79,6 +116,8 @@ public final class HTTPServer: @unchecked Sendable {
         MHD_stop_daemon(daemon)
         self.daemon = nil
         context.release()
+        for copy in pemCopies { free(copy) }
+        pemCopies = []
     }
 
     deinit {
@@ -151,9 +190,11 @@ private func accessHandler(
     }
     let encoding = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Accept-Encoding")
         .map { String(cString: $0) } ?? ""
+    let authorization = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Authorization")
+        .map { String(cString: $0) }
     let request = HTTPRequest(
         method: String(cString: method), path: String(cString: url),
-        acceptsGzip: acceptsGzip(encoding))
+        acceptsGzip: acceptsGzip(encoding), authorization: authorization)
     let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
     var response = handler(request)
     if request.method == "HEAD" {

@@ -6,12 +6,15 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// True when `Accept-Encoding` lists gzip.
     public var acceptsGzip: Bool
+    /// The `Authorization` header, when sent.
+    public var authorization: String?
 
     /// Creates a request.
-    public init(method: String, path: String, acceptsGzip: Bool) {
+    public init(method: String, path: String, acceptsGzip: Bool, authorization: String? = nil) {
         self.method = method
         self.path = path
         self.acceptsGzip = acceptsGzip
+        self.authorization = authorization
     }
 }
 

@@ -33,6 +33,11 @@ struct ServeOptions: ParsableArguments {
     @Option(name: .customLong("web.telemetry-path"), help: "Path of the metrics endpoint (default: /metrics).")
     var telemetryPath: String?
 
+    @Option(
+        name: .customLong("web.config.file"),
+        help: "TLS and basic-auth settings in the Prometheus exporter-toolkit format (cert_file, key_file, bcrypt users).")
+    var webConfigFile: String?
+
     @Option(name: .customLong("poll.interval"), help: "Time between polls, such as 15s (default: 15s).")
     var pollInterval: String?
 
@@ -55,6 +60,7 @@ struct ServeOptions: ParsableArguments {
         settings.groups = groups
         settings.listenAddress = listenAddress
         settings.telemetryPath = telemetryPath
+        settings.webConfigFile = webConfigFile
         settings.pollInterval = pollInterval
         settings.rateWindow = rateWindow
         settings.logLevel = logLevel
