@@ -72,7 +72,8 @@ public final class Daemon: @unchecked Sendable {
             }
             return Poller(
                 name: cluster.name, fingerprint: cluster.fingerprint + "\u{0}" + configuration.pollingFingerprint, loop: loop)
-        } catch let error as KafkaError where error.code == .configuration {
+        } catch let error as KafkaError where error.code == .configuration || error.code == .clientCreation {
+            // A rejected property, or one librdkafka could not act on (an unreadable ssl.ca.location, say).
             throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
         }
     }

@@ -95,4 +95,33 @@ import Testing
         #expect(metrics?.value("kafka_consumergroup_lag", ["cluster_name": "reachable", "consumergroup": "g"]) == 5)
         #expect(metrics?.samples("kafka_brokers", ["cluster_name": "unreachable"]).isEmpty == true)
     }
+
+    @Test func kafkaTLSAndSASLSettingsReachLibrdkafkaAndAnUnreadableCAIsAClearError() throws {
+        let file = NSTemporaryDirectory() + "lagwatch-kafka-tls-\(getpid()).yml"
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try """
+            clusters:
+              - name: secure
+                bootstrap_servers: ["127.0.0.1:1"]
+                librdkafka:
+                  security.protocol: SASL_SSL
+                  sasl.mechanism: SCRAM-SHA-512
+                  sasl.username: lagwatch
+                  sasl.password: ${env:LAGWATCH_TEST_KAFKA_PASSWORD}
+                  ssl.ca.location: /nonexistent/kafka-ca.pem
+            """.write(toFile: file, atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["run", "--config.file", file, "--web.listen-address", "127.0.0.1:0"]
+        process.environment = ["LAGWATCH_TEST_KAFKA_PASSWORD": "scram-secret-7f3a"]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 2)
+        #expect(message.contains("cluster 'secure'") && message.contains("ssl.ca.location"), "\(message)")
+        #expect(!message.contains("scram-secret-7f3a"))
+    }
 }
