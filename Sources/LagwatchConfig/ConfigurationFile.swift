@@ -16,18 +16,7 @@ extension ConfigurationLoader {
         fileName: String,
         environment: [String: String] = [:]
     ) throws -> Configuration {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigurationError(location: fileName, "the file is empty")
-            }
-            root = node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            throw ConfigurationError(location: fileName, "not valid YAML: \(yamlProblem(error))")
-        }
-        let top = try YAMLMapping(root, fileName: fileName, path: "")
+        let top = try YAMLMapping.document(text, fileName: fileName)
         try top.rejectUnknownKeys(topLevelKeys)
         var configuration = Configuration()
         if let interval = try top.seconds("poll_interval", range: 1...3600) {
@@ -212,16 +201,6 @@ extension ConfigurationLoader {
             try body()
         } catch let error as ConfigurationError {
             throw map.error(at: key, error.message)
-        }
-    }
-
-    private static func yamlProblem(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            return "line \(mark.line): \(problem)"
-        default:
-            return "\(error)"
         }
     }
 }

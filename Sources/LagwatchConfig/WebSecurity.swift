@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// TLS and basic authentication for lagwatch's HTTP server, read from a web configuration file in the
 /// Prometheus exporter-toolkit format (`--web.config.file`):
@@ -38,18 +37,7 @@ public struct WebSecurity: Sendable {
     }
 
     static func parse(_ text: String, fileName: String, directory: String) throws -> WebSecurity {
-        let root: Node
-        do {
-            guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigurationError(location: fileName, "the file is empty")
-            }
-            root = node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch {
-            throw ConfigurationError(location: fileName, "not valid YAML")
-        }
-        let top = try YAMLMapping(root, fileName: fileName, path: "")
+        let top = try YAMLMapping.document(text, fileName: fileName)
         for unsupported in ["http_server_config", "rate_limit"] where top.value(unsupported) != nil {
             throw top.error(at: unsupported, "is not supported by lagwatch")
         }

@@ -8,6 +8,35 @@ struct YAMLMapping {
     let node: Node
     private let pairs: [(key: String, keyNode: Node, value: Node)]
 
+    /// The top-level mapping of a YAML document.
+    ///
+    /// - Throws: ``ConfigurationError`` for an empty file, invalid YAML (with its line) or a top level that is
+    ///   not a mapping.
+    static func document(_ text: String, fileName: String) throws -> YAMLMapping {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ConfigurationError(location: fileName, "the file is empty")
+            }
+            root = node
+        } catch let error as ConfigurationError {
+            throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(location: fileName, "not valid YAML: \(problem(error))")
+        }
+        return try YAMLMapping(root, fileName: fileName, path: "")
+    }
+
+    private static func problem(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+            .composer(_, let problem, let mark, _):
+            return "line \(mark.line): \(problem)"
+        default:
+            return "\(error)"
+        }
+    }
+
     init(_ node: Node, fileName: String, path: String) throws {
         self.fileName = fileName
         self.path = path
