@@ -81,6 +81,14 @@ public final class ClusterPoller: @unchecked Sendable {
         return snapshot
     }
 
+    /// Lets the client's outstanding requests be answered (up to `waitSeconds`, a little over librdkafka's
+    /// own admin timeout by default) and releases it. Called on the loop's thread when a reload retired the
+    /// poller; the poller is not used again.
+    public func retire(waitSeconds: Double = 65) {
+        client?.settleOutstanding(waitMilliseconds: Int(waitSeconds * 1000))
+        client = nil
+    }
+
     private func replaceClientIfDue() {
         guard cluster.clientRecreatePolls > 0, pollsWithClient >= cluster.clientRecreatePolls else { return }
         // Wait for outstanding admin requests rather than destroy a client that has some.

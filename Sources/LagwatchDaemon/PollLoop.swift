@@ -46,6 +46,9 @@ public final class PollLoop: Sendable {
                 _ = wake.wait(timeout: next)
             }
             finished.signal()
+            // Release the Kafka client only once its admin requests are answered (a reload stopped this loop
+            // while the cluster goes on); at process exit this thread simply ends with the process.
+            poller.retire()
         }
         thread.name = "lagwatch-poll-\(poller.cluster.name)"
         thread.start()

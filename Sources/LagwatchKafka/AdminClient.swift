@@ -248,6 +248,20 @@ public final class AdminClient: @unchecked Sendable {
         rd_kafka_AdminOptions_destroy(options)
     }
 
+    /// Waits up to `waitMilliseconds` for every outstanding request to be answered, throwing the answers
+    /// away: what a client about to be destroyed does, since destroying one with admin requests in flight is
+    /// where librdkafka 2.0.2's admin bugs live.
+    public func settleOutstanding(waitMilliseconds: Int) {
+        let deadline = Deadline(milliseconds: waitMilliseconds)
+        while outstandingRequests > 0, !deadline.hasPassed {
+            guard let event = rd_kafka_queue_poll(queue, Int32(clamping: min(100, deadline.remainingMilliseconds))) else {
+                continue
+            }
+            settle(event)
+            rd_kafka_event_destroy(event)
+        }
+    }
+
     /// Polls the queue until every request in `ids` is answered or the wait ends, handing each answer to
     /// `body`. Answers to committed-offset requests that arrive meanwhile are dropped (their group is asked
     /// again next time); requests in `ids` still unanswered at the end are marked abandoned, so their late

@@ -29,6 +29,9 @@ public protocol ClusterClient: Sendable {
     /// The first record at or after each partition's offset, for the exact lag-in-seconds method; partitions
     /// with no record within `timeoutMilliseconds` are missing.
     func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime]
+    /// Waits up to `waitMilliseconds` for outstanding requests to be answered (and throws the answers away),
+    /// before the client is released.
+    func settleOutstanding(waitMilliseconds: Int)
 }
 
 extension ClusterClient {
@@ -36,6 +39,9 @@ extension ClusterClient {
     public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
         [:]
     }
+
+    /// A client without outstanding requests has nothing to wait for.
+    public func settleOutstanding(waitMilliseconds: Int) {}
 }
 
 /// Watermarks of the partitions whose leader answered, and a message per leader that did not.

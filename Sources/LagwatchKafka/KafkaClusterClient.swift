@@ -54,6 +54,10 @@ public final class KafkaClusterClient: ClusterClient {
     /// Requests sent and not yet answered; a client is only replaced when this is 0 (see ``AdminClient``).
     public var outstandingRequests: Int { admin.outstandingRequests }
 
+    public func settleOutstanding(waitMilliseconds: Int) {
+        admin.settleOutstanding(waitMilliseconds: waitMilliseconds)
+    }
+
     public func metadata(timeoutMilliseconds: Int) throws -> ClusterMetadata {
         try handle.metadata(timeoutMilliseconds: Int32(clamping: timeoutMilliseconds))
     }
