@@ -111,4 +111,18 @@ import Testing
         }
         #expect(checked > 30)
     }
+
+    @Test func everyTemplateVariableQueriesAnExportedMetric() throws {
+        let exported = Set(MetricCatalog.all.map(\.name))
+        for dashboard in try ShippedDashboard.all() {
+            let variables = (dashboard.object["templating"] as? [String: Any])?["list"] as? [[String: Any]] ?? []
+            for variable in variables where variable["type"] as? String == "query" {
+                let query = (variable["query"] as? [String: Any])?["query"] as? String ?? ""
+                // label_values(METRIC{…}, LABEL)
+                let metric = query.dropFirst("label_values(".count).prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                #expect(query.hasPrefix("label_values(") && exported.contains(String(metric)), "\(dashboard.file): \(query)")
+                #expect((variable["datasource"] as? [String: Any])?["uid"] as? String == "${datasource}")
+            }
+        }
+    }
 }
