@@ -8,14 +8,15 @@ public final class MessageProducer: @unchecked Sendable {
     private let handle: KafkaHandle
     private var topics: [String: OpaquePointer] = [:]
 
-    /// Connects a producer to `bootstrapServers`.
-    public init(bootstrapServers: String, logger: Logger) throws {
+    /// Connects a producer to `bootstrapServers`, with extra librdkafka `properties` (security, for a real
+    /// cluster).
+    public init(bootstrapServers: String, properties: [(String, String)] = [], logger: Logger) throws {
         handle = try KafkaHandle(
             role: .producer,
             properties: [
                 ("bootstrap.servers", bootstrapServers), ("client.id", "lagwatch-workload"), ("linger.ms", "5"),
                 ("acks", "1"),
-            ],
+            ] + properties,
             logger: logger)
     }
 
@@ -129,15 +130,15 @@ public final class OffsetCommitter: @unchecked Sendable {
     /// The group committed for.
     public let group: String
 
-    /// Connects a committer for `group` to `bootstrapServers`.
-    public init(group: String, bootstrapServers: String, logger: Logger) throws {
+    /// Connects a committer for `group` to `bootstrapServers`, with extra librdkafka `properties`.
+    public init(group: String, bootstrapServers: String, properties: [(String, String)] = [], logger: Logger) throws {
         self.group = group
         handle = try KafkaHandle(
             role: .consumer,
             properties: [
                 ("bootstrap.servers", bootstrapServers), ("group.id", group), ("client.id", "lagwatch-workload"),
                 ("enable.auto.commit", "false"),
-            ],
+            ] + properties,
             logger: logger)
     }
 

@@ -11,12 +11,25 @@ import Testing
 /// No group is named anywhere: every group must be found by listing, with the lag that was committed.
 @Suite(.serialized) struct DiscoveryTests {
     static let realBootstrap = ProcessInfo.processInfo.environment["LAGWATCH_TEST_BOOTSTRAP"]
+    /// librdkafka properties for the real cluster, `key=value` pairs separated by newlines (SASL, TLS), from
+    /// `LAGWATCH_TEST_KAFKA_PROPERTIES`; a value may be `${env:NAME}` or `${file:PATH}` as in the configuration.
+    static func realProperties() throws -> [(String, String)] {
+        let text = ProcessInfo.processInfo.environment["LAGWATCH_TEST_KAFKA_PROPERTIES"] ?? ""
+        guard text.contains("=") else { return [] }
+        var yaml = "clusters:\n  - bootstrap_servers: [\"k:1\"]\n    librdkafka:\n"
+        for line in text.split(separator: "\n") where line.contains("=") {
+            let parts = line.split(separator: "=", maxSplits: 1)
+            yaml += "      \(parts[0].trimmingCharacters(in: .whitespaces)): \"\(parts[1].trimmingCharacters(in: .whitespaces))\"\n"
+        }
+        return try ConfigurationLoader.parse(yaml, fileName: "LAGWATCH_TEST_KAFKA_PROPERTIES", environment: ProcessInfo.processInfo.environment)
+            .clusters[0].properties
+    }
 
     @Test func everyGroupOnNoidaIsFoundWithTheLagCommitted() throws {
         let binary = try #require(NoidaServer.binary(), "noida-db is missing: pip install noida-db")
         let server = try NoidaServer(binary: binary)
         defer { server.stop() }
-        try Self.checkDiscovery(bootstrap: server.bootstrap, suffix: "")
+        try Self.checkDiscovery(bootstrap: server.bootstrap, suffix: "", properties: [])
     }
 
     @Test func aSubscribedConsumerIsDescribedAsAMemberWithItsAssignment() throws {
@@ -51,12 +64,14 @@ import Testing
     @Test(.enabled(if: realBootstrap != nil, "set LAGWATCH_TEST_BOOTSTRAP=host:port to run against a real Kafka"))
     func everyGroupOnARealKafkaIsFoundWithTheLagCommitted() throws {
         // Unique names, so runs against a shared cluster do not see each other's topics and groups.
-        try Self.checkDiscovery(bootstrap: Self.realBootstrap!, suffix: "-lagwatch-test-\(UInt32.random(in: 0...UInt32.max))")
+        try Self.checkDiscovery(
+            bootstrap: Self.realBootstrap!, suffix: "-lagwatch-test-\(UInt32.random(in: 0...UInt32.max))",
+            properties: try Self.realProperties())
     }
 
-    static func checkDiscovery(bootstrap: String, suffix: String) throws {
+    static func checkDiscovery(bootstrap: String, suffix: String, properties: [(String, String)]) throws {
         let logger = TestLogger.quiet()
-        let producer = try MessageProducer(bootstrapServers: bootstrap, logger: logger)
+        let producer = try MessageProducer(bootstrapServers: bootstrap, properties: properties, logger: logger)
         let orders = "orders" + suffix, payments = "payments" + suffix
         try producer.createTopic(orders, partitions: 2)
         try producer.createTopic(payments, partitions: 1)
@@ -74,7 +89,7 @@ import Testing
             "reporting" + suffix: [TopicPartition(orders, 0): 0],
         ]
         for (group, offsets) in commits {
-            try OffsetCommitter(group: group, bootstrapServers: bootstrap, logger: logger).commit(offsets)
+            try OffsetCommitter(group: group, bootstrapServers: bootstrap, properties: properties, logger: logger).commit(offsets)
         }
 
         var cluster = ClusterConfiguration(name: "discovery", bootstrapServers: [bootstrap])
@@ -84,7 +99,7 @@ import Testing
             cluster.groups = try NameFilter(include: [own], exclude: [])
         }
         let poller = try ClusterPoller(cluster: cluster, logger: logger) {
-            try KafkaClusterClient(bootstrapServers: [bootstrap], properties: [], logger: logger)
+            try KafkaClusterClient(bootstrapServers: [bootstrap], properties: properties, logger: logger)
         }
         var snapshot = poller.poll()
         // Topics just created may take a poll or two to show up with their partitions.
