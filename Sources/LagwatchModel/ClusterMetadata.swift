@@ -93,6 +93,15 @@ public struct ClusterMetadata: Sendable, Hashable {
         self.controllerID = controllerID
         self.topics = topics.sorted { $0.name < $1.name }
     }
+
+    /// Every partition of every topic.
+    public var partitionKeys: Set<TopicPartition> {
+        var keys = Set<TopicPartition>()
+        for topic in topics {
+            for partition in topic.partitions { keys.insert(TopicPartition(topic.name, partition.partition)) }
+        }
+        return keys
+    }
 }
 
 /// The low (log start) and high (next offset to be written) watermarks of a partition.

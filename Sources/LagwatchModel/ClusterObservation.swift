@@ -98,6 +98,12 @@ public struct ClusterObservation: Sendable {
     /// How long the poll took, in seconds.
     public var durationSeconds: Double
 
+    /// When this poll's watermarks were read (the middle of that stage, else the poll's start): the time
+    /// rates, timelines and lag in seconds take them at.
+    public var watermarksObservedAt: Double { observedAt[.watermarks] ?? startedAt }
+    /// When this poll's committed offsets were read, likewise.
+    public var committedObservedAt: Double { observedAt[.committedOffsets] ?? startedAt }
+
     /// Creates an observation.
     public init(
         clusterName: String,

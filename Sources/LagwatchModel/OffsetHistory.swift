@@ -47,23 +47,8 @@ public struct OffsetHistory: Sendable, Hashable {
     /// Adds a sample taken now and forgets what has fallen out of `window` seconds before it.
     @discardableResult
     public mutating func record(_ sample: OffsetSample, window: Double) -> Outcome {
-        guard let last = samples.last else {
-            samples.append(sample)
-            return .started
-        }
-        if sample.offset < last.offset || sample.time <= last.time {
-            samples.removeAll(keepingCapacity: true)
-            samples.append(sample)
-            return sample.offset < last.offset ? .offsetWentBack : .clockWentBack
-        }
-        let spacing = window / Double(Self.resolution)
-        let count = samples.count
-        if count >= 2, samples[count - 2].offset == sample.offset || sample.time - samples[count - 2].time < spacing {
-            // Either the run of equal offsets goes on, or the last sample is too close to the one before.
-            samples[count - 1] = sample
-        } else {
-            samples.append(sample)
-        }
+        let outcome = samples.appendMovingForward(sample, mergingWithin: window / Double(Self.resolution))
+        guard outcome == .extended else { return outcome }
         let start = sample.time - window
         if let firstInside = samples.firstIndex(where: { $0.time >= start }), firstInside > 0 {
             let lastOutside = samples[firstInside - 1]
@@ -88,4 +73,29 @@ public struct OffsetHistory: Sendable, Hashable {
 
     /// The time of the newest sample.
     public var lastTime: Double? { samples.last?.time }
+}
+
+extension [OffsetSample] {
+    /// Adds `sample` to the samples of an offset that normally only moves forward, oldest first: an offset
+    /// or a time that goes backwards starts them over from `sample`; a sample whose offset equals the one
+    /// before the last (a run that did not move), or that comes less than `spacing` seconds after it,
+    /// replaces the last, so a run keeps only its two ends. Shared by ``OffsetHistory`` and
+    /// ``WatermarkTimeline``.
+    mutating func appendMovingForward(_ sample: OffsetSample, mergingWithin spacing: Double) -> OffsetHistory.Outcome {
+        guard let last else {
+            append(sample)
+            return .started
+        }
+        if sample.offset < last.offset || sample.time <= last.time {
+            removeAll(keepingCapacity: true)
+            append(sample)
+            return sample.offset < last.offset ? .offsetWentBack : .clockWentBack
+        }
+        if count >= 2, self[count - 2].offset == sample.offset || sample.time - self[count - 2].time < spacing {
+            self[count - 1] = sample
+        } else {
+            append(sample)
+        }
+        return .extended
+    }
 }

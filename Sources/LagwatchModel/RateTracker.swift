@@ -47,14 +47,14 @@ public struct RateTracker: Sendable {
     /// Records one poll's offsets and returns the rates as of that poll.
     public mutating func record(_ observation: ClusterObservation) -> ObservedRates {
         var rates = ObservedRates(windowSeconds: windowSeconds)
-        let producedAt = observation.observedAt[.watermarks] ?? observation.startedAt
+        let producedAt = observation.watermarksObservedAt
         for (key, marks) in observation.watermarks {
             let sample = OffsetSample(time: producedAt, offset: marks.high)
             rates.produce[key] = Self.rate(after: sample, in: &watermarks[key, default: OffsetHistory()], window: windowSeconds)
         }
         if let metadata = observation.metadata {
             let watched = Set(metadata.topics.map(\.name))
-            let committedAt = observation.observedAt[.committedOffsets] ?? observation.startedAt
+            let committedAt = observation.committedObservedAt
             for group in observation.groups where group.fetchError == nil {
                 var groupRates: [TopicPartition: Double] = [:]
                 for (key, offset) in group.committed where watched.contains(key.topic) {

@@ -34,7 +34,7 @@ public enum SnapshotBuilder {
         var snapshot = lagSnapshot(observation, counters: counters, rates: rates, timelines: timelines)
         snapshot.stageDurations = observation.stageDurations
         snapshot.rateWindowSeconds = rates?.windowSeconds
-        snapshot.lagObservedAt = observation.metadata == nil ? nil : observation.observedAt[.watermarks] ?? observation.startedAt
+        snapshot.lagObservedAt = observation.metadata == nil ? nil : observation.watermarksObservedAt
         return snapshot
     }
 
@@ -64,16 +64,13 @@ public enum SnapshotBuilder {
                 }
             )
         }
-        var known = Set<TopicPartition>()
-        for topic in metadata.topics {
-            for partition in topic.partitions { known.insert(TopicPartition(topic.name, partition.partition)) }
-        }
+        let known = metadata.partitionKeys
         let groups = observation.groups
             .map { group in
                 lag(
                     of: group, known: known, watermarks: observation.watermarks, rates: rates?.consume[group.name],
                     produceRates: rates?.produce, timelines: timelines, recordTimes: observation.recordTimes,
-                    now: observation.observedAt[.watermarks] ?? observation.startedAt)
+                    now: observation.watermarksObservedAt)
             }
             .sorted { $0.name < $1.name }
         return ClusterSnapshot(

@@ -45,21 +45,8 @@ public struct WatermarkTimeline: Sendable, Hashable {
     /// step) starts the timeline over.
     public mutating func record(_ sample: OffsetSample, capacity: Int) {
         precondition(capacity >= 3, "a timeline needs room for at least three points")
-        guard let last = points.last else {
-            points.append(sample)
-            return
-        }
-        if sample.offset < last.offset || sample.time <= last.time {
-            points.removeAll(keepingCapacity: true)
-            points.append(sample)
-            return
-        }
-        let count = points.count
-        if count >= 2, points[count - 2].offset == sample.offset {
-            points[count - 1] = sample
-        } else {
-            points.append(sample)
-        }
+        // Every poll is a point (no spacing): the thinning below decides what to keep.
+        guard points.appendMovingForward(sample, mergingWithin: 0) == .extended else { return }
         if points.count > capacity { points.remove(at: leastUsefulInteriorPoint()) }
     }
 
@@ -147,15 +134,12 @@ public struct WatermarkTimelines: Sendable {
     /// Adds this poll's watermarks. A partition missing from a successful poll's metadata (its topic was
     /// deleted or filtered out) loses its timeline; one whose leader did not answer keeps it.
     public mutating func record(_ observation: ClusterObservation) {
-        let time = observation.observedAt[.watermarks] ?? observation.startedAt
+        let time = observation.watermarksObservedAt
         for (key, marks) in observation.watermarks {
             timelines[key, default: WatermarkTimeline()].record(OffsetSample(time: time, offset: marks.high), capacity: capacity)
         }
         guard let metadata = observation.metadata, timelines.count > observation.watermarks.count else { return }
-        var known = Set<TopicPartition>()
-        for topic in metadata.topics {
-            for partition in topic.partitions { known.insert(TopicPartition(topic.name, partition.partition)) }
-        }
+        let known = metadata.partitionKeys
         timelines = timelines.filter { known.contains($0.key) }
     }
 }
