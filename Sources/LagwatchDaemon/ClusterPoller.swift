@@ -71,9 +71,7 @@ public final class ClusterPoller: @unchecked Sendable {
         timelines.record(observation)
         var snapshot = SnapshotBuilder.build(observation, counters: counters, rates: observed, timelines: timelines)
         snapshot.timelinePoints = timelines.pointCount
-        var members: [String: Int] = [:]
-        for group in observation.groups { members[group.name] = group.memberCount }
-        statuses.judge(&snapshot, members: members)
+        statuses.judge(&snapshot)
         trends.record(&snapshot)
         snapshot.statusWindowPolls = analysis.statusWindowPolls
         snapshot.exportsPartitionStatus = analysis.exportsPartitionStatus

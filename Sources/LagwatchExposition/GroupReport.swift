@@ -31,14 +31,8 @@ public struct GroupSummary: Sendable, Codable, Hashable {
         status = group.status?.rawValue
         state = group.state
         members = group.memberCount
-        var lagSum: Int64? = group.fetchError == nil ? 0 : nil
-        var rateSum: Double? = group.fetchError == nil ? 0 : nil
-        for topic in group.topics {
-            lagSum = lagSum.flatMap { sum in topic.lagSum.map { sum + $0 } }
-            rateSum = rateSum.flatMap { sum in topic.consumeRate.map { sum + $0 } }
-        }
-        lag = lagSum
-        consumeRate = rateSum
+        lag = group.totalLag
+        consumeRate = group.totalConsumeRate
         maxLagSeconds = group.maxLagTime?.seconds
         lagSecondsMethod = group.maxLagTime?.method.rawValue
         catchUpSeconds = group.catchUpSeconds

@@ -163,6 +163,20 @@ public struct GroupLag: Sendable, Hashable {
     public var partitionsWithoutLagTime: Int {
         topics.reduce(0) { $0 + $1.partitions.filter { $0.lag != nil && $0.lagTime == nil }.count }
     }
+    /// The lag summed over every topic, or `nil` when the offsets were not fetched or any topic's sum is
+    /// unknown this poll.
+    public var totalLag: Int64? {
+        guard fetchError == nil else { return nil }
+        var total: Int64 = 0
+        for topic in topics {
+            guard let sum = topic.lagSum else { return nil }
+            total += sum
+        }
+        return total
+    }
+    /// The consume rate summed over every topic, or `nil` when the offsets were not fetched or any topic's is
+    /// unknown this poll.
+    public var totalConsumeRate: Double? { fetchError == nil ? sumOfAll(topics.map(\.consumeRate)) : nil }
     /// The largest lag in seconds over every topic, or `nil` when any topic's is unknown.
     public var maxLagTime: LagTime? { topics.isEmpty ? nil : maxOfAll(topics.map(\.maxLagTime)) }
     /// Seconds until every partition's lag reaches 0 at the current consume and produce rates: 0 when there

@@ -107,11 +107,11 @@ public struct StatusTracker: Sendable {
     /// Moves every group partition the snapshot's groups carry a lag for on by one poll, and writes each
     /// one's status into the snapshot's partitions. A group with a STOP or STALL partition loses its catch-up
     /// time: averaged over the rate window, its consume rate still remembers the commits before it stopped.
-    public mutating func judge(_ snapshot: inout ClusterSnapshot, members: [String: Int]) {
+    public mutating func judge(_ snapshot: inout ClusterSnapshot) {
         poll += 1
         for groupIndex in snapshot.groups.indices where snapshot.groups[groupIndex].fetchError == nil {
             let name = snapshot.groups[groupIndex].name
-            let hasMembers = (members[name] ?? 0) > 0
+            let hasMembers = (snapshot.groups[groupIndex].memberCount ?? 0) > 0
             var groupStates = states.removeValue(forKey: name) ?? [:]
             for topicIndex in snapshot.groups[groupIndex].topics.indices {
                 let topic = snapshot.groups[groupIndex].topics[topicIndex].topic

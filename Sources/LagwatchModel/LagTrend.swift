@@ -17,10 +17,8 @@ public struct LagTrends: Sendable {
         var next: [String: [Int64?]] = [:]
         for index in snapshot.groups.indices {
             let group = snapshot.groups[index]
-            var total: Int64? = group.fetchError == nil ? 0 : nil
-            for topic in group.topics { total = total.flatMap { sum in topic.lagSum.map { sum + $0 } } }
             var trend = trends[group.name] ?? []
-            trend.append(total)
+            trend.append(group.totalLag)
             if trend.count > length { trend.removeFirst(trend.count - length) }
             next[group.name] = trend
             snapshot.groups[index].lagTrend = trend

@@ -27,7 +27,7 @@ private func statuses(
             ],
             discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: Double(index),
             pollDurationSeconds: 0, counters: PollCounters())
-        tracker.judge(&snapshot, members: members.map { ["g": $0] } ?? [:])
+        tracker.judge(&snapshot)
         result.append(snapshot.groups[0].topics[0].partitions[0].status)
     }
     return result
@@ -150,7 +150,7 @@ private func statuses(
                 },
                 discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: 0,
                 pollDurationSeconds: 0, counters: PollCounters())
-            tracker.judge(&snapshot, members: [:])
+            tracker.judge(&snapshot)
         }
         poll(["a", "b"])
         #expect(tracker.trackedPartitions == 2)
@@ -217,7 +217,7 @@ private func statuses(
                 clusterName: "c", up: true, brokers: [], controllerID: 1, topics: [], groups: [group],
                 discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: 0,
                 pollDurationSeconds: 0, counters: PollCounters())
-            tracker.judge(&snapshot, members: [:])
+            tracker.judge(&snapshot)
             last = snapshot.groups[0]
         }
         #expect(last?.status == .stop)
