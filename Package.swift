@@ -1,5 +1,14 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The version lives in one place, the VERSION file beside this manifest; the C target CBuildInfo carries it
+// into the binary (release builds also give the git revision; see Sources/CBuildInfo/build_info.c).
+let packageVersion: String = {
+    let file = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("VERSION")
+    let text = (try? String(contentsOf: file, encoding: .utf8)) ?? "0.0.0"
+    return text.trimmingCharacters(in: .whitespacesAndNewlines)
+}()
 
 // Strictness applied to every Swift target (the swift-log pattern): any-existentials spelled out, and
 // imports internal unless a module re-exports a type on purpose, which keeps C types out of public API.
@@ -26,6 +35,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .target(name: "CBuildInfo", cSettings: [.define("LAGWATCH_PACKAGE_VERSION", to: "\"\(packageVersion)\"")]),
 
         // MARK: - The steps of one poll
         .target(name: "LagwatchModel", swiftSettings: strictSettings),
@@ -45,6 +55,7 @@ let package = Package(
             name: "LagwatchDaemon",
             dependencies: [
                 "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig", "CMalloc",
+                "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings

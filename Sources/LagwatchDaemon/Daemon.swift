@@ -1,3 +1,4 @@
+import CBuildInfo
 import Dispatch
 import Foundation
 public import LagwatchConfig
@@ -12,8 +13,15 @@ import Synchronization
 /// steps so that every configuration error surfaces before the port is bound: `init` builds the Kafka clients
 /// (librdkafka checks its properties there), ``start()`` binds and starts polling.
 public final class Daemon: @unchecked Sendable {
-    /// lagwatch's version.
-    public static let version = "0.1.0"
+    /// lagwatch's version, from the VERSION file.
+    public static let version = String(cString: lagwatch_build_version())
+    /// The git revision the binary was built from, or `unknown`.
+    public static let revision = String(cString: lagwatch_build_revision())
+    /// One line for `--version`: lagwatch's version and revision, and the librdkafka version loaded at run time
+    /// (which may differ from the headers it was built with).
+    public static var versionLine: String {
+        "lagwatch \(version) (revision \(revision)), librdkafka \(KafkaHandle.librdkafkaVersion)"
+    }
 
     private let logger: Logger
     /// The snapshots and the rendered body.
@@ -56,7 +64,7 @@ public final class Daemon: @unchecked Sendable {
         self.makeClient = makeClient ?? Self.kafkaClientFactory(logger: logger)
         store = SnapshotStore(
             clusterNames: configuration.clusters.map(\.name),
-            info: ExporterInfo(version: Self.version, librdkafkaVersion: KafkaHandle.librdkafkaVersion))
+            info: ExporterInfo(version: Self.version, revision: Self.revision, librdkafkaVersion: KafkaHandle.librdkafkaVersion))
         running = Mutex(Running(configuration: configuration, pollers: []))
         let pollers = try configuration.clusters.map { try makePoller($0, configuration: configuration) }
         running.withLock { $0.pollers = pollers }

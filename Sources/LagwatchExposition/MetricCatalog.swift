@@ -158,7 +158,7 @@ public enum MetricCatalog {
 
     /// Build information.
     public static let buildInfo = MetricFamily(
-        "lagwatch_build_info", .gauge, labels: ["version", "librdkafka_version"],
+        "lagwatch_build_info", .gauge, labels: ["version", "revision", "librdkafka_version"],
         help: "lagwatch build information; the value is always 1.")
     /// Whether the last reload worked.
     public static let reloadSuccessful = MetricFamily(

@@ -4,6 +4,8 @@ public import LagwatchModel
 public struct ExporterInfo: Sendable, Hashable {
     /// lagwatch's version.
     public var version: String
+    /// The git revision lagwatch was built from.
+    public var revision: String
     /// The librdkafka version the process runs with.
     public var librdkafkaVersion: String
     /// Configuration reloads that took effect, and that were refused, since the process started.
@@ -15,8 +17,9 @@ public struct ExporterInfo: Sendable, Hashable {
     public var configurationLoadedAt: Double?
 
     /// Creates build information.
-    public init(version: String, librdkafkaVersion: String) {
+    public init(version: String, revision: String = "unknown", librdkafkaVersion: String) {
         self.version = version
+        self.revision = revision
         self.librdkafkaVersion = librdkafkaVersion
     }
 }
@@ -287,7 +290,7 @@ public enum TextRenderer {
         writer.header(MetricCatalog.buildInfo)
         writer.sample(
             MetricCatalog.buildInfo,
-            labels: ExpositionWriter.labelList(["version": info.version, "librdkafka_version": info.librdkafkaVersion]),
+            labels: ExpositionWriter.labelList(["version": info.version, "revision": info.revision, "librdkafka_version": info.librdkafkaVersion]),
             value: Int64(1))
         writer.header(MetricCatalog.reloadSuccessful)
         writer.sample(MetricCatalog.reloadSuccessful, labels: [], value: Int64(info.lastReloadSucceeded ? 1 : 0))

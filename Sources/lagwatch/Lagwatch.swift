@@ -78,7 +78,7 @@ struct Lagwatch: ParsableCommand {
             Exit codes: 0 stopped by SIGTERM or SIGINT; 1 runtime failure (such as the listen address in use); \
             2 bad flags or configuration.
             """,
-        version: Daemon.version,
+        version: Daemon.versionLine,
         subcommands: [Run.self, Demo.self, CheckConfig.self, Bench.self],
         defaultSubcommand: Run.self
     )
@@ -92,6 +92,10 @@ struct Lagwatch: ParsableCommand {
             fail(error.description, status: ExitStatus.badConfiguration)
         } catch {
             let code = exitCode(for: error)
+            if code == .success, isRootHelpRequest(Array(CommandLine.arguments.dropFirst())) {
+                print(rootHelp())
+                Glibc.exit(0)
+            }
             if code == .success {
                 // --help and --version.
                 print(fullMessage(for: error))
@@ -99,6 +103,19 @@ struct Lagwatch: ParsableCommand {
             }
             fail(fullMessage(for: error), status: ExitStatus.badConfiguration)
         }
+    }
+
+    /// `lagwatch --help`, `-h` or `help` alone: the help of the root command names only the subcommands, so
+    /// the flags of the default `run` follow it, as an exporter's `--help` is expected to show its flags.
+    static func isRootHelpRequest(_ arguments: [String]) -> Bool {
+        arguments == ["--help"] || arguments == ["-h"] || arguments == ["help"]
+    }
+
+    /// The root command's help followed by the options of `run`.
+    static func rootHelp() -> String {
+        let runHelp = Run.helpMessage().split(separator: "\n", omittingEmptySubsequences: false)
+        let options = runHelp.drop { $0 != "OPTIONS:" }.dropFirst()
+        return helpMessage() + "\n\nOPTIONS OF `lagwatch run` (the default subcommand):\n" + options.joined(separator: "\n")
     }
 
     static func fail(_ message: String, status: Int32) -> Never {

@@ -56,7 +56,7 @@ private func smallClusterWithoutDurations(name: String, group: String) -> Cluste
         pollStartedAt: 1_700_000_100, pollDurationSeconds: 0.25, counters: counters)
 }
 
-private let info = ExporterInfo(version: "9.9.9", librdkafkaVersion: "2.0.2")
+private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafkaVersion: "2.0.2")
 
 @Suite struct TextRendererTests {
     @Test func rendersTheHandWrittenFixture() throws {
