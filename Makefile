@@ -7,17 +7,26 @@
 # removes the binary, the unit and the shared files, and keeps /etc/lagwatch.
 PREFIX ?= /usr/local
 DESTDIR ?=
-# The binary installed; built in release mode when missing.
+# The binary installed; built when missing by scripts/build-release.sh (release mode, Swift runtime linked
+# in, so the binary needs only Debian's libraries).
 BIN ?= .build/release/lagwatch
 BINDIR = $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/lagwatch
 SHAREDIR = $(PREFIX)/share/lagwatch
 
-.PHONY: build install uninstall test
+.PHONY: build install uninstall test deb check-deb
 
 build:
-	swift build -c release --product lagwatch
+	scripts/build-release.sh
+
+# lagwatch_<version>_<arch>.deb under .build/deb, checked by lintian.
+deb:
+	scripts/build-deb.sh
+
+# Installs the package into a clean Debian 12 root (debootstrap) and checks it there.
+check-deb:
+	scripts/check-deb.sh
 
 install:
 	test -x $(BIN) || $(MAKE) build

@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
-swift build -c release --product lagwatch
-exec .build/release/lagwatch demo "$@"
+binary=$(scripts/build-release.sh)
+exec "$binary" demo "$@"
