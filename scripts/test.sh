@@ -11,3 +11,5 @@ swift build --build-tests
 swift test --skip-build "$@"
 scripts/check-systemd.sh .build/debug/lagwatch
 scripts/check-install.sh .build/debug/lagwatch
+# The shipped package: built, checked by lintian, installed into a clean Debian 12 root and run there.
+scripts/check-deb.sh
