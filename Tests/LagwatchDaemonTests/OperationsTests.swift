@@ -1,6 +1,7 @@
 import Foundation
 import LagwatchConfig
 import LagwatchDaemon
+import LagwatchKafka
 import LagwatchModel
 import LagwatchTestSupport
 import Testing
@@ -59,6 +60,31 @@ import Testing
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(second.terminationStatus == 1)
         #expect(message.contains("cannot listen on '127.0.0.1:\(port)': address already in use"), "\(message)")
+    }
+
+    @Test func versionNamesTheVersionFileAndTheLoadedLibrdkafka() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let version = try String(contentsOf: root.appendingPathComponent("VERSION"), encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let output = try ProcessRunner.run(try Self.binary(), ["--version"])
+        #expect(output.status == 0)
+        #expect(output.text.hasPrefix("lagwatch \(version) (revision "), "\(output.text)")
+        // The library loaded at run time, as the process sees it, not the headers' version.
+        #expect(output.text.hasSuffix("librdkafka \(KafkaHandle.librdkafkaVersion)\n"), "\(output.text)")
+        #expect(Daemon.version == version)
+    }
+
+    @Test func helpShowsTheFlagsOfTheDefaultRunCommand() throws {
+        for flag in ["--help", "-h", "help"] {
+            let output = try ProcessRunner.run(try Self.binary(), [flag])
+            #expect(output.status == 0)
+            for expected in ["SUBCOMMANDS:", "check-config", "--kafka.server", "--config.file", "--web.listen-address", "--poll.interval"] {
+                #expect(output.text.contains(expected), "\(flag) lacks \(expected)")
+            }
+        }
+        // A subcommand's own help stays as the argument parser writes it.
+        let demo = try ProcessRunner.run(try Self.binary(), ["demo", "--help"])
+        #expect(!demo.text.contains("SUBCOMMANDS:"))
     }
 
     @Test func badConfigurationExitsTwoBeforeBinding() throws {
