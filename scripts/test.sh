@@ -9,6 +9,14 @@ scripts/install-deps.sh --with-test-tools
 export SWIFT_BACKTRACE=enable=no
 swift build --build-tests
 swift test --skip-build "$@"
+# The same suite on a current librdkafka (2.16.0, from the confluent-kafka wheel) loaded in place of Debian's
+# 2.0.2, as on hosts with newer packages. LAGWATCH_TEST_CURRENT_LIBRDKAFKA=0 skips it.
+if [ "${LAGWATCH_TEST_CURRENT_LIBRDKAFKA:-1}" != 0 ]; then
+  current=$(scripts/librdkafka-current.sh)
+  echo "Running the suite again on librdkafka from $current"
+  LD_LIBRARY_PATH=$current LAGWATCH_TEST_EXPECT_LIBRDKAFKA=${LAGWATCH_TEST_EXPECT_LIBRDKAFKA:-2.16.0} \
+    swift test --skip-build "$@"
+fi
 scripts/check-systemd.sh .build/debug/lagwatch
 scripts/check-install.sh .build/debug/lagwatch
 # The shipped package: built, checked by lintian, installed into a clean Debian 12 root and run there.

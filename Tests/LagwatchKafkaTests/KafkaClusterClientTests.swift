@@ -6,6 +6,13 @@ import Testing
 
 @Suite(.serialized)
 struct KafkaClusterClientTests {
+    /// scripts/test.sh runs the suite a second time on a current librdkafka (LD_LIBRARY_PATH) and says which
+    /// version it expects, so a run that silently loaded Debian's 2.0.2 again cannot pass as the other one.
+    @Test func runsOnTheLibrdkafkaTheTestRunAskedFor() throws {
+        let expected = ProcessInfo.processInfo.environment["LAGWATCH_TEST_EXPECT_LIBRDKAFKA"] ?? "2.0.2"
+        #expect(KafkaHandle.librdkafkaVersion == expected)
+    }
+
     @Test func readsMetadataWatermarksAndCommittedOffsetsFromTheMock() throws {
         let world = try MockWorld(brokers: 3)
         defer { world.shutdown() }
