@@ -26,7 +26,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // MARK: - C libraries from Debian
@@ -35,6 +34,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CMalloc"),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
+        .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CBuildInfo", cSettings: [.define("LAGWATCH_PACKAGE_VERSION", to: "\"\(packageVersion)\"")]),
 
         // MARK: - The steps of one poll
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib", "CCrypt"], swiftSettings: strictSettings),
         .target(
             name: "LagwatchConfig",
-            dependencies: ["LagwatchModel", .product(name: "Yams", package: "Yams")],
+            dependencies: ["LagwatchModel", "CYaml"],
             swiftSettings: strictSettings
         ),
         .target(

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Installs what lagwatch needs to build, run and test on Debian 12: the C libraries (librdkafka,
-# libmicrohttpd, zlib, libcrypt), Prometheus and promtool for the tool tests, and noida-db (a Kafka-protocol
+# libmicrohttpd, zlib, libcrypt, libyaml), Prometheus and promtool for the tool tests, and noida-db (a Kafka-protocol
 # server that can list consumer groups) for the discovery test; systemd for `systemd-analyze`; curl and
 # openssl for the HTTPS tests; with --packaging or --with-test-tools, the Debian packaging tools. Safe to run again: installed packages are skipped.
 set -euo pipefail
 
-packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev libcrypt-dev prometheus curl openssl systemd make)
+packages=(pkg-config librdkafka-dev libmicrohttpd-dev zlib1g-dev libcrypt-dev libyaml-dev prometheus curl openssl systemd make)
 # --packaging: the tools that build and check the Debian package (scripts/build-deb.sh) and the clean root
 # it is installed into (scripts/check-deb.sh).
 if [ "${1:-}" = "--packaging" ] || [ "${1:-}" = "--with-test-tools" ]; then

@@ -1,5 +1,4 @@
 import LagwatchModel
-import Yams
 
 extension ConfigurationLoader {
     static let topLevelKeys = ["poll_interval", "rates", "time_lag", "status", "web", "log", "clusters"]
@@ -140,7 +139,7 @@ extension ConfigurationLoader {
         cluster.clientRecreatePolls = try map.int("client_recreate_polls", range: 0...1_000_000) ?? cluster.clientRecreatePolls
         if let properties = try map.mapping("librdkafka") {
             for (key, keyNode, value) in properties.entries {
-                guard case .scalar(let scalar) = value else {
+                guard case .scalar(let text, _) = value else {
                     throw YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), "must be a single value")
                 }
                 if key == "bootstrap.servers" || key == "group.id" {
@@ -150,7 +149,7 @@ extension ConfigurationLoader {
                             ? "is set by lagwatch, which never joins a group"
                             : "use the cluster's bootstrap_servers key instead")
                 }
-                let resolved = try resolveReference(scalar.string, environment: environment) { message in
+                let resolved = try resolveReference(text, environment: environment) { message in
                     YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), message)
                 }
                 cluster.properties.append((key, resolved))

@@ -1,6 +1,5 @@
 import Foundation
 import LagwatchModel
-import Yams
 
 /// What the command line said; `nil` or empty means "not given".
 public struct CommandLineSettings: Sendable {

@@ -1,54 +1,40 @@
-import Yams
-
 /// Walks a YAML document, checking every key against the ones the caller reads, so that an unknown or
 /// misspelt key is an error naming its line instead of being ignored.
 struct YAMLMapping {
     let fileName: String
     let path: String
-    let node: Node
-    private let pairs: [(key: String, keyNode: Node, value: Node)]
+    let node: YAMLNode
+    private let pairs: [(key: String, keyNode: YAMLNode, value: YAMLNode)]
 
     /// The top-level mapping of a YAML document.
     ///
     /// - Throws: ``ConfigurationError`` for an empty file, invalid YAML (with its line) or a top level that is
     ///   not a mapping.
     static func document(_ text: String, fileName: String) throws -> YAMLMapping {
-        let root: Node
+        let root: YAMLNode
         do {
-            guard let node = try Yams.compose(yaml: text) else {
+            guard let node = try YAMLComposer.compose(text) else {
                 throw ConfigurationError(location: fileName, "the file is empty")
             }
             root = node
-        } catch let error as ConfigurationError {
-            throw error
-        } catch let error as YamlError {
-            throw ConfigurationError(location: fileName, "not valid YAML: \(problem(error))")
+        } catch let error as YAMLSyntaxError {
+            throw ConfigurationError(location: fileName, "not valid YAML: line \(error.line): \(error.problem)")
         }
         return try YAMLMapping(root, fileName: fileName, path: "")
     }
 
-    private static func problem(_ error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
-            .composer(_, let problem, let mark, _):
-            return "line \(mark.line): \(problem)"
-        default:
-            return "\(error)"
-        }
-    }
-
-    init(_ node: Node, fileName: String, path: String) throws {
+    init(_ node: YAMLNode, fileName: String, path: String) throws {
         self.fileName = fileName
         self.path = path
         self.node = node
-        guard case .mapping(let mapping) = node else {
+        guard case .mapping(let mapping, _) = node else {
             throw Self.error(fileName, node, path.isEmpty ? "the document" : path, "must be a mapping of keys to values")
         }
         pairs = try mapping.map { key, value in
-            guard case .scalar(let scalar) = key else {
+            guard case .scalar(let text, _) = key else {
                 throw Self.error(fileName, key, path, "keys must be plain strings")
             }
-            return (scalar.string, key, value)
+            return (text, key, value)
         }
     }
 
@@ -63,14 +49,14 @@ struct YAMLMapping {
 
     func keyPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
-    func value(_ key: String) -> Node? { pairs.first { $0.key == key }?.value }
+    func value(_ key: String) -> YAMLNode? { pairs.first { $0.key == key }?.value }
 
     func string(_ key: String) throws -> String? {
         guard let node = value(key) else { return nil }
-        guard case .scalar(let scalar) = node else {
+        guard case .scalar(let text, _) = node else {
             throw Self.error(fileName, node, keyPath(key), "must be a single value")
         }
-        return scalar.string
+        return text
     }
 
     func bool(_ key: String) throws -> Bool? {
@@ -106,14 +92,14 @@ struct YAMLMapping {
     /// A list of plain strings; a single string is not accepted in its place.
     func strings(_ key: String) throws -> [String]? {
         guard let node = value(key) else { return nil }
-        guard case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence, _) = node else {
             throw Self.error(fileName, node, keyPath(key), "must be a list")
         }
         return try sequence.enumerated().map { index, item in
-            guard case .scalar(let scalar) = item else {
+            guard case .scalar(let text, _) = item else {
                 throw Self.error(fileName, item, "\(keyPath(key))[\(index)]", "must be a single value")
             }
-            return scalar.string
+            return text
         }
     }
 
@@ -122,23 +108,22 @@ struct YAMLMapping {
         return try YAMLMapping(node, fileName: fileName, path: keyPath(key))
     }
 
-    func sequence(_ key: String) throws -> [Node]? {
+    func sequence(_ key: String) throws -> [YAMLNode]? {
         guard let node = value(key) else { return nil }
-        guard case .sequence(let sequence) = node else {
+        guard case .sequence(let sequence, _) = node else {
             throw Self.error(fileName, node, keyPath(key), "must be a list")
         }
-        return Array(sequence)
+        return sequence
     }
 
     /// The keys in document order, with their nodes.
-    var entries: [(key: String, keyNode: Node, value: Node)] { pairs }
+    var entries: [(key: String, keyNode: YAMLNode, value: YAMLNode)] { pairs }
 
     func error(at key: String, _ message: String) -> ConfigurationError {
         Self.error(fileName, value(key) ?? node, keyPath(key), message)
     }
 
-    static func error(_ fileName: String, _ node: Node, _ path: String, _ message: String) -> ConfigurationError {
-        let line = node.mark.map { ":\($0.line)" } ?? ""
-        return ConfigurationError(location: "\(fileName)\(line): \(path)", message)
+    static func error(_ fileName: String, _ node: YAMLNode, _ path: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(location: "\(fileName):\(node.line): \(path)", message)
     }
 }

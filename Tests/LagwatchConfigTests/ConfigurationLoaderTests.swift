@@ -55,6 +55,32 @@ private let goodFile = """
         #expect(!config.clusters[1].topics.accepts("__consumer_offsets"))
     }
 
+    @Test func yamlQuotingStylesAndCommentsReadAsTheirText() throws {
+        let text = """
+            --- # one explicit document is fine
+            poll_interval: '1m'   # single-quoted
+            clusters:
+              - name: "team \\"a\\" \\u00e9"
+                bootstrap_servers:
+                  - kafka-1:9092
+                  - 'kafka-2:9092'
+                librdkafka:
+                  client.id: >-
+                    folded
+                    text
+                  sasl.username: |-
+                    literal
+              - {name: flow, bootstrap_servers: ["k:1"]}
+            ...
+            """
+        let config = try ConfigurationLoader.parse(text, fileName: "f.yml", environment: [:])
+        #expect(config.pollIntervalSeconds == 60)
+        #expect(config.clusters.map(\.name) == ["team \"a\" é", "flow"])
+        #expect(config.clusters[0].bootstrapServers == ["kafka-1:9092", "kafka-2:9092"])
+        #expect(config.clusters[0].properties.map(\.1) == ["folded text", "literal"])
+        #expect(config.clusters[1].bootstrapServers == ["k:1"])
+    }
+
     @Test(arguments: [
         ("pol_interval: 15s\n", "f.yml:1: pol_interval: unknown key"),
         ("poll_interval: 15\n", "f.yml:1: poll_interval: must be a duration"),
@@ -83,6 +109,14 @@ private let goodFile = """
         ("clusters:\n  - bootstrap_servers: [k:1]\n    max_in_flight_requests: 0\n", "f.yml:3: clusters[0].max_in_flight_requests: must be a whole number from 1"),
         ("clusters: [\n", "f.yml: not valid YAML: line"),
         ("- a\n- b\n", "f.yml:1: the document: must be a mapping"),
+        // The YAML reader (Debian's libyaml) is narrower than YAML on purpose: no aliases, so no document
+        // expands past its own size; one document; bounded nesting.
+        ("a: &x [1, 2]\nb: *x\n", "f.yml: not valid YAML: line 2: aliases (*name) are not supported"),
+        ("poll_interval: 15s\n---\npoll_interval: 20s\n", "f.yml: not valid YAML: line 2: a second document"),
+        ("clusters: " + String(repeating: "[", count: 40) + String(repeating: "]", count: 40) + "\n",
+         "f.yml: not valid YAML: line 1: nested more than 32 levels deep"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n  bad indent: x\n  - y\n", "f.yml: not valid YAML: line 3: did not find expected '-' indicator"),
+        ("\"unterminated: x\n", "f.yml: not valid YAML: line"),
     ])
     func badFilesNameTheLineAndKey(text: String, expected: String) {
         #expect {
