@@ -32,7 +32,7 @@ let package = Package(
         .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
         .systemLibrary(name: "CMicroHTTPD", pkgConfig: "libmicrohttpd", providers: [.apt(["libmicrohttpd-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CMalloc"),
+        .systemLibrary(name: "CGlibcExtras"),
         .systemLibrary(name: "CCrypt", providers: [.apt(["libcrypt-dev"])]),
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CBuildInfo", cSettings: [.define("LAGWATCH_PACKAGE_VERSION", to: "\"\(packageVersion)\"")]),
@@ -41,7 +41,7 @@ let package = Package(
         .target(name: "LagwatchModel", swiftSettings: strictSettings),
         .target(
             name: "LagwatchKafka",
-            dependencies: ["CRdKafka", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "CGlibcExtras", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .target(name: "LagwatchExposition", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
@@ -54,7 +54,7 @@ let package = Package(
         .target(
             name: "LagwatchDaemon",
             dependencies: [
-                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig", "CMalloc",
+                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig", "CGlibcExtras",
                 "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -63,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "CMalloc",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

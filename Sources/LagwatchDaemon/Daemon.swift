@@ -1,6 +1,5 @@
 import CBuildInfo
 import Dispatch
-import Foundation
 public import LagwatchConfig
 import LagwatchExposition
 import LagwatchHTTP
@@ -202,11 +201,9 @@ public final class Daemon: @unchecked Sendable {
     private func startWatchdog(every seconds: Double) {
         let notifier = self.notifier
         let stop = watchdogStop
-        let thread = Thread {
+        OSThread.detach(name: "lagwatch-watchdog") {
             repeat { notifier.notify("WATCHDOG=1") } while stop.wait(timeout: .now() + .milliseconds(Int(seconds * 1000))) == .timedOut
         }
-        thread.name = "lagwatch-watchdog"
-        thread.start()
     }
 
     /// Stops polling (waiting up to `timeoutSeconds` for polls in progress) and closes the HTTP server.

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import Glibc
 public import LagwatchConfig
 import LagwatchKafka
 import LagwatchModel
@@ -81,10 +82,10 @@ public final class DemoCluster: @unchecked Sendable {
             try OffsetCommitter(group: $0.name, bootstrapServers: mock.bootstrapServers, logger: logger)
         }
         let firstRound = DispatchSemaphore(value: 0)
-        let thread = Thread { [self] in
+        OSThread.detach(name: "lagwatch-demo-workload") { [self] in
             var produced: [TopicPartition: Int64] = [:]
             var committed: [String: [TopicPartition: Int64]] = [:]
-            let start = Date()
+            let start = WallClock.now()
             while running.withLock({ $0 }) {
                 for topic in Self.topics {
                     for key in Self.partitions(topic.name) {
@@ -92,7 +93,7 @@ public final class DemoCluster: @unchecked Sendable {
                     }
                 }
                 try? producer.flush(timeoutMilliseconds: 2_000)
-                let elapsed = Date().timeIntervalSince(start)
+                let elapsed = WallClock.now() - start
                 for (group, committer) in zip(Self.groups, committers) {
                     guard let lag = group.lag(elapsed) else { continue }
                     var offsets: [TopicPartition: Int64] = [:]
@@ -109,14 +110,12 @@ public final class DemoCluster: @unchecked Sendable {
                     }
                 }
                 firstRound.signal()
-                Thread.sleep(forTimeInterval: 1)
+                OSThread.sleep(seconds: 1)
             }
             // Clients go before the mock cluster.
             _ = (producer, committers)
             finished.signal()
         }
-        thread.name = "lagwatch-demo-workload"
-        thread.start()
         // Let the first messages and commits land before lagwatch's first poll, so it already shows lag.
         _ = firstRound.wait(timeout: .now() + 10)
     }

@@ -1,6 +1,6 @@
 public import Dispatch
-import Foundation
-import CMalloc
+import CGlibcExtras
+import LagwatchKafka
 public import LagwatchModel
 import Synchronization
 
@@ -31,7 +31,7 @@ public final class PollLoop: Sendable {
     /// Starts polling at once, then every interval (measured start to start; a poll longer than the
     /// interval is followed by the next one at once).
     public func start() {
-        let thread = Thread { [self] in
+        OSThread.detach(name: "lagwatch-poll-\(poller.cluster.name)") { [self] in
             while !stopping.withLock({ $0 }) {
                 let started = DispatchTime.now()
                 let snapshot = poller.poll()
@@ -50,8 +50,6 @@ public final class PollLoop: Sendable {
             // while the cluster goes on); at process exit this thread simply ends with the process.
             poller.retire()
         }
-        thread.name = "lagwatch-poll-\(poller.cluster.name)"
-        thread.start()
     }
 
     /// Asks the loop to stop after the poll in progress, if any.

@@ -1,4 +1,5 @@
-import Foundation
+import Dispatch
+import FoundationEssentials
 public import LagwatchModel
 public import Logging
 import Synchronization
@@ -99,7 +100,7 @@ public final class KafkaClusterClient: ClusterClient {
             for end in [KafkaHandle.LogEnd.end, .beginning] {
                 finished.enter()
                 let handle = self.handle
-                let thread = Thread {
+                OSThread.detach(name: "lagwatch-watermarks-\(leader)") {
                     defer { finished.leave() }
                     do {
                         // Batches of `batchSize`: librdkafka 2.0.2's offsets_for_times grows faster than linearly
@@ -115,8 +116,6 @@ public final class KafkaClusterClient: ClusterClient {
                         answers.withLock { $0[leader, default: (nil, nil, nil)].error = "\(error)" }
                     }
                 }
-                thread.name = "lagwatch-watermarks-\(leader)"
-                thread.start()
             }
         }
         // Each call is bounded by `timeout`, and a slow but answering leader may need several; allow for the
@@ -155,9 +154,9 @@ public final class KafkaClusterClient: ClusterClient {
     /// Requests this client has sent to brokers, from librdkafka's statistics (`tx`); `nil` unless
     /// `statistics.interval.ms` is set. Updated when callbacks are served, at most once per interval.
     public var requestsSent: Int? {
-        guard let text = handle.latestStatistics,
-            let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
-        else { return nil }
-        return (object["tx"] as? NSNumber)?.intValue
+        /// The one field read from librdkafka's statistics document.
+        struct Statistics: Decodable { var tx: Int }
+        guard let text = handle.latestStatistics else { return nil }
+        return (try? JSONDecoder().decode(Statistics.self, from: Data(text.utf8)))?.tx
     }
 }

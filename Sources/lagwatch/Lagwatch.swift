@@ -1,5 +1,5 @@
 import ArgumentParser
-import CMalloc
+import CGlibcExtras
 import Glibc
 import LagwatchConfig
 import LagwatchDaemon

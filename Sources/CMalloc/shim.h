@@ -1,5 +1,0 @@
-#ifndef CMALLOC_SHIM_H
-#define CMALLOC_SHIM_H
-/* glibc's malloc tuning (mallopt, malloc_trim), which Swift's Glibc module does not include. */
-#include <malloc.h>
-#endif
