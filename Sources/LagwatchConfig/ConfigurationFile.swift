@@ -187,10 +187,14 @@ extension ConfigurationLoader {
         }
         if inner.hasPrefix("file:") {
             let path = String(inner.dropFirst(5))
-            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
-                throw error("cannot read file '\(path)'")
+            let contents: String
+            do {
+                contents = try TextFile.read(path)
+            } catch let problem {
+                throw error("cannot read file '\(path)': \(problem)")
             }
-            return contents.trimmingCharacters(in: "\n")
+            // A secret file usually ends with a newline that is not part of the secret.
+            return String(contents.drop { $0 == "\n" }.reversed().drop { $0 == "\n" }.reversed())
         }
         throw error("'${…}' must be ${env:NAME} or ${file:PATH}")
     }

@@ -1,4 +1,3 @@
-import Foundation
 import LagwatchModel
 
 /// What the command line said; `nil` or empty means "not given".
@@ -44,9 +43,9 @@ public enum ConfigurationLoader {
         if let file = flags.configFile {
             let text: String
             do {
-                text = try String(contentsOfFile: file, encoding: .utf8)
+                text = try TextFile.read(file)
             } catch {
-                throw ConfigurationError(location: "--config.file", "cannot read '\(file)': \(error.localizedDescription)")
+                throw ConfigurationError(location: "--config.file", "cannot read '\(file)': \(error)")
             }
             configuration = try parse(text, fileName: file, environment: environment)
         }

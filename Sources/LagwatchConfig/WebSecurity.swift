@@ -1,4 +1,3 @@
-import Foundation
 
 /// TLS and basic authentication for lagwatch's HTTP server, read from a web configuration file in the
 /// Prometheus exporter-toolkit format (`--web.config.file`):
@@ -29,11 +28,11 @@ public struct WebSecurity: Sendable {
     public static func load(path: String) throws -> WebSecurity {
         let text: String
         do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
+            text = try TextFile.read(path)
         } catch {
-            throw ConfigurationError(location: "--web.config.file", "cannot read '\(path)': \(error.localizedDescription)")
+            throw ConfigurationError(location: "--web.config.file", "cannot read '\(path)': \(error)")
         }
-        return try parse(text, fileName: path, directory: (path as NSString).deletingLastPathComponent)
+        return try parse(text, fileName: path, directory: TextFile.directory(of: path))
     }
 
     static func parse(_ text: String, fileName: String, directory: String) throws -> WebSecurity {
@@ -73,7 +72,7 @@ public struct WebSecurity: Sendable {
 
     private static func readPEM(_ file: String, directory: String, map: YAMLMapping, key: String, marker: String) throws -> String {
         let path = file.hasPrefix("/") || directory.isEmpty ? file : directory + "/" + file
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        guard let text = try? TextFile.read(path) else {
             throw map.error(at: key, "cannot read '\(path)'")
         }
         guard text.contains("-----BEGIN") && text.contains(marker) else {

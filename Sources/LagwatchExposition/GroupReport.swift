@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 public import LagwatchModel
 
 /// One group in one cluster, summed up: what `GET /api/v1/groups` lists and the status page's overview

@@ -1,5 +1,5 @@
 internal import CCrypt
-import Foundation
+import FoundationEssentials
 import Synchronization
 
 /// HTTP basic authentication against bcrypt hashes, as in the Prometheus exporter-toolkit's web
@@ -47,7 +47,8 @@ public final class BasicAuthenticator: Sendable {
     /// The user and password of a `Basic` authorization header.
     static func credentials(_ header: String?) -> (String, String)? {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
-        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
+        let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
+        let encoded = String(header.dropFirst(6).drop(while: isBlank).reversed().drop(while: isBlank).reversed())
         guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
             let colon = text.firstIndex(of: ":")
         else { return nil }
