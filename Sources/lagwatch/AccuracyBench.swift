@@ -1,5 +1,5 @@
 import Dispatch
-import Foundation
+import FoundationEssentials
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
@@ -84,7 +84,7 @@ struct AccuracyBench {
             }
             tick += 1
             let next = start + .milliseconds(Int(Double(tick) * pollInterval * 1000))
-            if next > .now() { Thread.sleep(forTimeInterval: Double(next.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1e9) }
+            if next > .now() { OSThread.sleep(seconds: Double(next.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1e9) }
         }
         for method in LagTimeMethod.allCases {
             guard var absolute = errors[method], var ratio = relative[method] else { continue }
@@ -108,7 +108,7 @@ struct AccuracyBench {
         sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * q + 0.5))]
     }
 
-    private func format(_ value: Double) -> String { String(format: "%.3f", value) }
+    private func format(_ value: Double) -> String { decimal(value) }
 }
 
 /// Produces to every partition alike on one thread and commits a fixed delay behind on another, keeping
@@ -134,14 +134,14 @@ private final class Workload: Sendable {
 
     func start() {
         finished.enter()
-        Thread { [self] in
+        OSThread.detach(name: "bench-producer") { [self] in
             defer { finished.leave() }
-            let start = Date().timeIntervalSince1970
+            let start = WallClock.now()
             var produced: Int64 = 0
             var generator = SplitMix(seed: 7)
             var nextBurst = 0.0
             while !stopping.withLock({ $0 }) {
-                let elapsed = Date().timeIntervalSince1970 - start
+                let elapsed = WallClock.now() - start
                 var target = produced
                 switch pattern {
                 case .steady:
@@ -157,20 +157,20 @@ private final class Workload: Sendable {
                     produced = target
                 }
                 try? producer.flush()
-                log.withLock { $0.append((Date().timeIntervalSince1970, produced)) }
-                Thread.sleep(forTimeInterval: 0.02)
+                log.withLock { $0.append((WallClock.now(), produced)) }
+                OSThread.sleep(seconds: 0.02)
             }
-        }.start()
+        }
         finished.enter()
-        Thread { [self] in
+        OSThread.detach(name: "bench-committer") { [self] in
             defer { finished.leave() }
             while !stopping.withLock({ $0 }) {
-                let cutoff = Date().timeIntervalSince1970 - delay
+                let cutoff = WallClock.now() - delay
                 let offset = log.withLock { log in log.last { $0.time <= cutoff }?.produced ?? 0 }
                 try? committer.commit(Dictionary(uniqueKeysWithValues: keys.map { ($0, offset) }))
-                Thread.sleep(forTimeInterval: 0.5)
+                OSThread.sleep(seconds: 0.5)
             }
-        }.start()
+        }
     }
 
     func stop() {

@@ -1,5 +1,7 @@
 import ArgumentParser
-import Foundation
+import Dispatch
+import FoundationEssentials
+import Glibc
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
@@ -47,7 +49,7 @@ struct Bench: ParsableCommand {
             return
         }
         let mock = try MockCluster(brokers: brokers, logger: logger)
-        let topicNames = (0..<topics).map { String(format: "topic-%04d", $0) }
+        let topicNames = (0..<topics).map { "topic-" + zeroPadded($0, width: 4) }
         var clock = Stopwatch()
         // Replication factor 1: librdkafka 2.0.2's mock stalled in rd_kafka_mock_topic_create after about
         // 250 topics of 20 partitions with 3 replicas (seen here); the mock ignores replication anyway.
@@ -77,7 +79,7 @@ struct Bench: ParsableCommand {
         try measureServing(cluster: cluster)
     }
 
-    func groupName(_ index: Int) -> String { String(format: "group-%04d", index) }
+    func groupName(_ index: Int) -> String { "group-" + zeroPadded(index, width: 4) }
 
     /// Commits `produced - (index % 7)` on every partition of each group's two topics, from 8 threads.
     func commitGroups(mock: MockCluster, topicNames: [String], logger: Logger) throws {
@@ -111,13 +113,13 @@ struct Bench: ParsableCommand {
         var series = 0
         var stages = ""
         for index in 0...polls {
-            Thread.sleep(forTimeInterval: 0.3)
+            OSThread.sleep(seconds: 0.3)
             client.serveCallbacks()
             let before = client.requestsSent
             var clock = Stopwatch()
             let snapshot = poller.poll()
             let elapsed = clock.lap()
-            Thread.sleep(forTimeInterval: 0.3)
+            OSThread.sleep(seconds: 0.3)
             client.serveCallbacks()
             if !snapshot.stageErrors.isEmpty { say("poll \(index): errors \(snapshot.stageErrors)") }
             // The first poll also looks up every group's coordinator; it is reported but not averaged.
@@ -140,7 +142,7 @@ struct Bench: ParsableCommand {
     }
 
     func measureServing(cluster: ClusterConfiguration) throws {
-        let directory = NSTemporaryDirectory() + "lagwatch-bench-\(getpid())"
+        let directory = "/tmp/lagwatch-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let port = 19_000 + Int(getpid() % 1000)
@@ -153,19 +155,18 @@ struct Bench: ParsableCommand {
         }
         let configPath = directory + "/bench.yml"
         try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        child.arguments = ["run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"]
-        try child.run()
+        let child = try ChildProcess(
+            ChildProcess.currentExecutable(),
+            ["run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"])
         defer {
             child.terminate()
-            child.waitUntilExit()
+            child.wait()
         }
         // Wait for twelve completed polls: the body is the full one, rates included, and histories are full.
         var plain = [UInt8]()
-        let deadline = Date().addingTimeInterval(120)
-        while Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.5)
+        let deadline = WallClock.now() + 120
+        while WallClock.now() < deadline {
+            OSThread.sleep(seconds: 0.5)
             guard let body = try? BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: false) else { continue }
             let text = String(decoding: body, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
@@ -193,24 +194,22 @@ struct Bench: ParsableCommand {
                 + "p50 \(format(latencies[scrapes / 2])) ms, p99 \(format(latencies[scrapes * 99 / 100])) ms, "
                 + "max \(format(latencies.last!)) ms")
         }
-        let status = (try? String(contentsOfFile: "/proc/\(child.processIdentifier)/status", encoding: .utf8)) ?? ""
+        let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
         let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
         let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
-        say("child lagwatch memory: peak \(peak.dropFirst(6).trimmingCharacters(in: .whitespaces)), "
-            + "now \(current.dropFirst(6).trimmingCharacters(in: .whitespaces))")
+        say("child lagwatch memory: peak \(peak.dropFirst(6).drop { $0 == " " || $0 == "\t" }), "
+            + "now \(current.dropFirst(6).drop { $0 == " " || $0 == "\t" })")
         if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
             say("wrk, 8 keep-alive connections for 10 s, gzip:")
-            let load = Process()
-            load.executableURL = URL(fileURLWithPath: wrk)
-            load.arguments = ["-t2", "-c8", "-d10s", "--latency", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:\(port)/metrics"]
-            try load.run()
-            load.waitUntilExit()
+            let load = try ChildProcess(
+                wrk, ["-t2", "-c8", "-d10s", "--latency", "-H", "Accept-Encoding: gzip", "http://127.0.0.1:\(port)/metrics"])
+            load.wait()
         } else {
             say("wrk not installed (apt-get install wrk) — skipping the load test")
         }
     }
 
-    func format(_ value: Double) -> String { String(format: "%.3f", value) }
+    func format(_ value: Double) -> String { decimal(value) }
 
     /// librdkafka's metadata cache does not shrink when topics are deleted. Polls a broker while topics are
     /// created and deleted (a window of 10 polls' worth alive at any time), once keeping one client and once
