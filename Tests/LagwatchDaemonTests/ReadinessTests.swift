@@ -1,0 +1,41 @@
+import Dispatch
+import LagwatchConfig
+import LagwatchDaemon
+import LagwatchModel
+import LagwatchTestSupport
+import Testing
+
+/// `/readyz` answers 503 until the first poll has published a snapshot, and 200 after; `/healthz` is 200
+/// throughout. The first poll is held inside the fake client's metadata call, so the order is certain.
+@Suite struct ReadinessTests {
+    @Test func notReadyUntilTheFirstPollHasFinished() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        fake.watermarks = [TopicPartition("t", 0): Watermarks(low: 0, high: 3)]
+        let entered = DispatchSemaphore(value: 0)
+        let release = DispatchSemaphore(value: 0)
+        let metadata = fakeMetadata(["t": 1])
+        fake.onMetadata = {
+            entered.signal()
+            release.wait()
+            return metadata
+        }
+        var configuration = Configuration()
+        var cluster = ClusterConfiguration(name: "fake", bootstrapServers: ["fake:1"])
+        cluster.discoverGroups = false
+        configuration.clusters = [cluster]
+        configuration.listenAddress = "127.0.0.1:0"
+        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet(), makeClient: { _ in { fake } })
+        try daemon.start()
+        defer {
+            release.signal()
+            daemon.stop()
+        }
+        #expect(entered.wait(timeout: .now() + 10) == .success)
+        #expect(try TestHTTPClient.request(port: daemon.port, path: "/readyz").status == 503)
+        #expect(try TestHTTPClient.request(port: daemon.port, path: "/healthz").status == 200)
+        // Later polls must not block either.
+        fake.onMetadata = { metadata }
+        release.signal()
+        #expect(try eventually(within: 15) { try TestHTTPClient.request(port: daemon.port, path: "/readyz").status == 200 })
+    }
+}
