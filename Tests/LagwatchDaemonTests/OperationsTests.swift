@@ -62,6 +62,25 @@ import Testing
         #expect(message.contains("cannot listen on '127.0.0.1:\(port)': address already in use"), "\(message)")
     }
 
+    /// The README's first command: `lagwatch` with no broker and no file runs the embedded demo cluster,
+    /// whose groups have lag from the first poll on.
+    @Test func withNoClusterGivenTheDemoServesLag() throws {
+        let port = try freeLoopbackPort()
+        for arguments in [["--web.listen-address", "127.0.0.1:\(port)"], ["demo", "--web.listen-address", "127.0.0.1:\(port)"]] {
+            let (process, _) = try Self.launch(arguments + ["--log.level", "error"])
+            var body = ""
+            #expect(eventually(within: 30) {
+                body = (try? TestHTTPClient.request(port: port, path: "/metrics").text) ?? ""
+                return body.contains("kafka_consumergroup_lag{")
+            }, "\(arguments)")
+            #expect(body.contains("cluster_name=\"demo\""), "\(arguments)")
+            #expect(body.contains("lagwatch_up{cluster_name=\"demo\"} 1"), "\(arguments)")
+            process.terminate()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+        }
+    }
+
     @Test func versionNamesTheVersionFileAndTheLoadedLibrdkafka() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let version = try String(contentsOf: root.appendingPathComponent("VERSION"), encoding: .utf8)
