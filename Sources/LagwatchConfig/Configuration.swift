@@ -115,12 +115,4 @@ public struct ClusterConfiguration: Sendable {
         self.name = name
         self.bootstrapServers = bootstrapServers
     }
-
-    /// librdkafka property names whose values are secrets; their values never appear in logs or pages.
-    public static func isSecretProperty(_ key: String) -> Bool {
-        let lowered = key.lowercased()
-        return ["password", "secret", "key.pem", "private.key", "keystore", "token", "credentials"].contains {
-            lowered.contains($0)
-        }
-    }
 }

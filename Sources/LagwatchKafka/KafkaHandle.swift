@@ -36,7 +36,10 @@ public final class KafkaHandle: @unchecked Sendable {
             let result = rd_kafka_conf_set(conf, key, value, &errstr, errstr.count)
             if result != RD_KAFKA_CONF_OK {
                 rd_kafka_conf_destroy(conf)
-                throw KafkaError(.configuration, "librdkafka property '\(key)': \(Self.string(errstr))")
+                // librdkafka quotes a rejected value in its message ("Invalid value \"…\" for configuration
+                // property …"); any value may be a secret put under the wrong key, so it is cut out.
+                let message = value.isEmpty ? Self.string(errstr) : Self.string(errstr).replacing(value, with: "…")
+                throw KafkaError(.configuration, "librdkafka property '\(key)': \(message)")
             }
         }
         let context = Unmanaged.passRetained(CallbackContext(logger: logger))

@@ -13,6 +13,19 @@ struct KafkaClusterClientTests {
         #expect(KafkaHandle.librdkafkaVersion == expected)
     }
 
+    /// librdkafka quotes a rejected value in its message; a secret put under the wrong key must not reach the
+    /// log or the exit message that way.
+    @Test func aRejectedValueIsCutOutOfLibrdkafkasMessage() {
+        #expect {
+            _ = try KafkaClusterClient(
+                bootstrapServers: ["127.0.0.1:1"], properties: [("security.protocol", "hunter2-secret")],
+                logger: TestLogger.quiet())
+        } throws: { error in
+            let text = "\(error)"
+            return text.contains("security.protocol") && !text.contains("hunter2")
+        }
+    }
+
     @Test func readsMetadataWatermarksAndCommittedOffsetsFromTheMock() throws {
         let world = try MockWorld(brokers: 3)
         defer { world.shutdown() }
