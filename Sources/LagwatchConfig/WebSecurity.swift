@@ -19,8 +19,6 @@ public struct WebSecurity: Sendable {
     /// Users and their bcrypt hashes; empty when authentication is off.
     public var users: [String: String] = [:]
 
-    /// Whether HTTPS is served.
-    public var usesTLS: Bool { certificatePEM != nil }
 
     /// Reads and validates the file at `path`.
     ///

@@ -66,13 +66,4 @@ public final class BasicAuthenticator: Sendable {
         for index in computed.indices { difference |= computed[index] ^ expected[index] }
         return difference == 0
     }
-
-    /// Whether `hash` is a bcrypt hash crypt can check (`$2a$`, `$2b$` or `$2y$`, cost and 53 characters).
-    public static func isBcrypt(_ hash: String) -> Bool {
-        let bytes = Array(hash.utf8)
-        guard bytes.count == 60, hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$") else { return false }
-        var data = crypt_data()
-        guard let result = crypt_r("probe", hash, &data) else { return false }
-        return String(cString: result).hasPrefix("$2")
-    }
 }

@@ -5,23 +5,6 @@ import Synchronization
 import Glibc
 #endif
 
-/// A consumer group as `ListConsumerGroups` reports it.
-public struct GroupListing: Sendable, Hashable {
-    /// The group id.
-    public var name: String
-    /// The group's state name (`Stable`, `Empty`, …).
-    public var state: String
-    /// True for groups that only commit offsets and never join (no protocol type).
-    public var isSimple: Bool
-
-    /// Creates a listing.
-    public init(name: String, state: String, isSimple: Bool) {
-        self.name = name
-        self.state = state
-        self.isSimple = isSimple
-    }
-}
-
 /// A consumer group as `DescribeConsumerGroups` reports it.
 public struct GroupDescription: Sendable, Hashable {
     /// The group id.
@@ -314,8 +297,7 @@ public final class AdminClient: @unchecked Sendable {
             groups.append(
                 GroupListing(
                     name: String(cString: rd_kafka_ConsumerGroupListing_group_id(listing)),
-                    state: state.map { String(cString: $0) } ?? "Unknown",
-                    isSimple: rd_kafka_ConsumerGroupListing_is_simple_consumer_group(listing) != 0))
+                    state: state.map { String(cString: $0) } ?? "Unknown"))
         }
         // One error per broker that could not list; with no group listed at all, that is the answer.
         if errorCount > 0, groups.isEmpty, let first = errors?[0] {

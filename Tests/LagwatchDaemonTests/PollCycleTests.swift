@@ -17,8 +17,8 @@ import Testing
     @Test func discoveredGroupsAreDescribedAndTheirOffsetsFetched() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 2]))
         fake.listing = .success([
-            GroupListing(name: "billing", state: "Stable", isSimple: false),
-            GroupListing(name: "idle", state: "Empty", isSimple: false),
+            GroupListing(name: "billing", state: "Stable"),
+            GroupListing(name: "idle", state: "Empty"),
         ])
         fake.descriptions = [
             "billing": GroupDescription(
@@ -118,7 +118,7 @@ import Testing
 
     @Test func theGroupFilterAppliesToDiscoveredGroupsOnly() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
-        fake.listing = .success([GroupListing(name: "keep", state: "Stable", isSimple: false), GroupListing(name: "console-consumer-1", state: "Empty", isSimple: false)])
+        fake.listing = .success([GroupListing(name: "keep", state: "Stable"), GroupListing(name: "console-consumer-1", state: "Empty")])
         fake.committed = ["keep": [:], "console-consumer-1": [:], "pinned-console-x": [:]]
         let observation = PollCycle.observe(
             client: fake,
