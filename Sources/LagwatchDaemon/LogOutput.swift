@@ -94,10 +94,13 @@ public struct LogOutput: LogHandler {
 
     /// RFC 3339 UTC with milliseconds.
     static func isoTime(_ time: Double) -> String {
-        var seconds = time_t(time)
+        // Milliseconds rounded from the whole time: the fraction of a Double time is rarely exact (…0.123
+        // is stored as …0.12299…), and truncating it would print the millisecond before.
+        let total = Int64((time * 1000).rounded())
+        var seconds = time_t(total / 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let millis = Int((time - Double(seconds)) * 1000)
+        let millis = Int(total % 1000)
         func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
         let ms = millis < 10 ? "00\(millis)" : (millis < 100 ? "0\(millis)" : "\(millis)")
         return "\(parts.tm_year + 1900)-\(two(parts.tm_mon + 1))-\(two(parts.tm_mday))T"
