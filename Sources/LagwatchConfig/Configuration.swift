@@ -69,8 +69,21 @@ public struct Configuration: Sendable {
     public init() {}
 }
 
+/// One librdkafka configuration property, as written in the file (its value resolved from `${env:…}` or
+/// `${file:…}`). The value may be a secret: never log it.
+public struct KafkaProperty: Sendable, Equatable {
+    public var name: String
+    public var value: String
+
+    /// Creates a property.
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
 /// One Kafka cluster to poll.
-public struct ClusterConfiguration: Sendable {
+public struct ClusterConfiguration: Sendable, Equatable {
     /// The `cluster_name` label value.
     public var name: String
     /// Bootstrap brokers, `host:port` each.
@@ -89,8 +102,11 @@ public struct ClusterConfiguration: Sendable {
     /// Whether each described group's members get series of their own (labelled with member id, client id
     /// and host: one series per consumer instance, so off by default).
     public var exportsMemberSeries = false
-    /// librdkafka properties passed through (security, timeouts). Values may be secrets: never log them.
-    public var properties: [(String, String)] = []
+    /// librdkafka properties passed through (security, timeouts), in the order given. Values may be
+    /// secrets: never log them.
+    public var properties: [KafkaProperty] = []
+    /// ``properties`` as the (name, value) pairs the Kafka client takes.
+    public var propertyPairs: [(String, String)] { properties.map { ($0.name, $0.value) } }
     /// Timeout of the metadata request, in milliseconds.
     public var metadataTimeoutMilliseconds = 10_000
     /// How long a poll waits for committed offsets (and group listing), in milliseconds.

@@ -152,7 +152,7 @@ extension ConfigurationLoader {
                 let resolved = try resolveReference(text, environment: environment) { message in
                     YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), message)
                 }
-                cluster.properties.append((key, resolved))
+                cluster.properties.append(KafkaProperty(key, resolved))
             }
         }
         return cluster

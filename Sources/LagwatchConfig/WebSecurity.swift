@@ -19,6 +19,9 @@ public struct WebSecurity: Sendable {
     /// Users and their bcrypt hashes; empty when authentication is off.
     public var users: [String: String] = [:]
 
+    /// Plain HTTP to anyone; fill in the fields to turn TLS or authentication on.
+    public init() {}
+
 
     /// Reads and validates the file at `path`.
     ///

@@ -31,10 +31,10 @@ public final class Daemon: @unchecked Sendable {
     private let watchdogStop = DispatchSemaphore(value: 0)
     private let makeClient: (ClusterConfiguration) -> ClusterPoller.ClientFactory
 
-    /// One cluster's poll loop and the fingerprint of the settings it was built with.
+    /// One cluster's poll loop and the settings it was built with.
     private struct Poller {
         var name: String
-        var fingerprint: String
+        var settings: PollerSettings
         var loop: PollLoop
     }
 
@@ -78,7 +78,7 @@ public final class Daemon: @unchecked Sendable {
                 [notifier] snapshot in notifier.notify("STATUS=" + Self.status(snapshot))
             }
             return Poller(
-                name: cluster.name, fingerprint: cluster.fingerprint + "\u{0}" + configuration.pollingFingerprint, loop: loop)
+                name: cluster.name, settings: PollerSettings(cluster, configuration), loop: loop)
         } catch let error as KafkaError where error.code == .configuration || error.code == .clientCreation {
             // A rejected property, or one librdkafka could not act on (an unreadable ssl.ca.location, say).
             throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
@@ -101,8 +101,8 @@ public final class Daemon: @unchecked Sendable {
         var fresh: [Poller] = []
         do {
             for cluster in configuration.clusters {
-                let fingerprint = cluster.fingerprint + "\u{0}" + configuration.pollingFingerprint
-                if let kept = old.pollers.first(where: { $0.name == cluster.name && $0.fingerprint == fingerprint }) {
+                let settings = PollerSettings(cluster, configuration)
+                if let kept = old.pollers.first(where: { $0.name == cluster.name && $0.settings == settings }) {
                     next.append(kept)
                     outcome.unchanged.append(cluster.name)
                     continue
@@ -143,7 +143,7 @@ public final class Daemon: @unchecked Sendable {
             let kafkaLogger = clusterLogger
             return {
                 try KafkaClusterClient(
-                    bootstrapServers: cluster.bootstrapServers, properties: cluster.properties, logger: kafkaLogger)
+                    bootstrapServers: cluster.bootstrapServers, properties: cluster.propertyPairs, logger: kafkaLogger)
             }
         }
     }

@@ -31,37 +31,23 @@ public struct ReloadOutcome: Sendable, Equatable {
     }
 }
 
-extension ClusterConfiguration {
-    /// Everything that shapes how the cluster is polled, as text: two configurations poll alike when their
-    /// fingerprints are equal. Holds secrets (librdkafka properties); it is compared, never logged.
-    var fingerprint: String {
-        let groups = staticGroups.map { "\($0.name):\($0.topics?.joined(separator: ",") ?? "*")" }
-        let fields: [String] = [
-            name, bootstrapServers.joined(separator: ","),
-            topics.includePatterns.joined(separator: "\u{1}"), topics.excludePatterns.joined(separator: "\u{1}"),
-            self.groups.includePatterns.joined(separator: "\u{1}"), self.groups.excludePatterns.joined(separator: "\u{1}"),
-            groups.joined(separator: ";"), "\(discoverGroups)", "\(describeGroups)", "\(exportsMemberSeries)",
-            properties.map { "\($0.0)=\($0.1)" }.joined(separator: "\u{1}"),
-            "\(metadataTimeoutMilliseconds)", "\(offsetsWaitMilliseconds)", "\(watermarksTimeoutMilliseconds)",
-            "\(watermarkBatchSize)", "\(maxInFlightRequests)", "\(clientRecreatePolls)",
-        ]
-        return fields.joined(separator: "\u{0}")
+/// Everything a cluster's poller is built from: two pollers poll alike exactly when their settings are
+/// equal, so a reload keeps a poller (and its history) only then. Compared by value, so a setting added to
+/// ``ClusterConfiguration`` or ``AnalysisSettings`` counts without anyone listing it here. Holds secrets
+/// (librdkafka properties): compared, never logged.
+struct PollerSettings: Equatable {
+    var cluster: ClusterConfiguration
+    var analysis: AnalysisSettings
+    var pollIntervalSeconds: Double
+
+    init(_ cluster: ClusterConfiguration, _ configuration: Configuration) {
+        self.cluster = cluster
+        analysis = configuration.analysis
+        pollIntervalSeconds = configuration.pollIntervalSeconds
     }
 }
 
 extension Configuration {
-    /// The settings every poller shares, as text (see ``ClusterConfiguration/fingerprint``).
-    var pollingFingerprint: String {
-        let analysis = self.analysis
-        let fields: [String] = [
-            "\(pollIntervalSeconds)", "\(analysis.rateWindowSeconds)", "\(analysis.timelinePoints)",
-            "\(analysis.statusWindowPolls)", "\(analysis.statusMinLag)", "\(analysis.exportsPartitionStatus)",
-            analysis.exact.groups?.includePatterns.joined(separator: "\u{1}") ?? "-",
-            "\(analysis.exact.maxPartitions)", "\(analysis.exact.timeoutMilliseconds)",
-        ]
-        return fields.joined(separator: "\u{0}")
-    }
-
     /// Settings that differ from `other` and need a restart to change.
     func restartOnlyChanges(from other: Configuration) -> [String] {
         var changes: [String] = []

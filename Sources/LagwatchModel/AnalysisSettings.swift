@@ -1,6 +1,6 @@
 /// How polls are turned into rates, lag times and statuses: the settings of ``RateTracker``,
 /// ``WatermarkTimelines`` and ``StatusTracker``, with their defaults stated once.
-public struct AnalysisSettings: Sendable {
+public struct AnalysisSettings: Sendable, Equatable {
     /// The window produce and consume rates are averaged over, in seconds.
     public var rateWindowSeconds: Double = 300
     /// (time, high watermark) points kept per partition to date lag in seconds.
@@ -20,7 +20,7 @@ public struct AnalysisSettings: Sendable {
 
 /// The exact lag-in-seconds method: read the timestamp of the record at each lagging partition's committed
 /// offset, for the groups chosen, within a bound per poll.
-public struct ExactLagSettings: Sendable {
+public struct ExactLagSettings: Sendable, Equatable {
     /// Groups that get the exact method; none by default.
     public var groups: NameFilter?
     /// Partition offsets read per poll at most; the most lagging first, the rest fall back to interpolation.

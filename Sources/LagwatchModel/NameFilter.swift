@@ -5,7 +5,7 @@ import Synchronization
 /// kafka_exporter's `--topic.filter`; anchor them with `^…$` to match whole names.
 ///
 /// Decisions are remembered per name, since names repeat every poll and regex matching is the costly part.
-public final class NameFilter: Sendable {
+public final class NameFilter: Sendable, Equatable {
     /// The include patterns as written.
     public let includePatterns: [String]
     /// The exclude patterns as written.
@@ -18,6 +18,11 @@ public final class NameFilter: Sendable {
         var include: [Regex<AnyRegexOutput>]
         var exclude: [Regex<AnyRegexOutput>]
         var decisions: [String: Bool] = [:]
+    }
+
+    /// Two filters are equal when their patterns are, in order (the remembered decisions do not count).
+    public static func == (left: NameFilter, right: NameFilter) -> Bool {
+        left.includePatterns == right.includePatterns && left.excludePatterns == right.excludePatterns
     }
 
     /// A filter that keeps every name.

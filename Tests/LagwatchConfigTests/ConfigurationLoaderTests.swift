@@ -47,8 +47,8 @@ private let goodFile = """
         #expect(!prod.discoverGroups)
         #expect(prod.staticGroups.map(\.name) == ["billing", "audit"])
         #expect(prod.staticGroups[0].topics == ["orders"] && prod.staticGroups[1].topics == nil)
-        #expect(prod.properties.map(\.0) == ["security.protocol", "sasl.password"])
-        #expect(prod.properties[1].1 == "s3cret")
+        #expect(prod.properties.map(\.name) == ["security.protocol", "sasl.password"])
+        #expect(prod.properties[1].value == "s3cret")
         #expect(prod.metadataTimeoutMilliseconds == 2000 && prod.offsetsWaitMilliseconds == 1500)
         #expect(prod.maxInFlightRequests == 8)
         #expect(prod.watermarkBatchSize == 500 && config.clusters[1].watermarkBatchSize == 1000)
@@ -77,7 +77,7 @@ private let goodFile = """
         #expect(config.pollIntervalSeconds == 60)
         #expect(config.clusters.map(\.name) == ["team \"a\" é", "flow"])
         #expect(config.clusters[0].bootstrapServers == ["kafka-1:9092", "kafka-2:9092"])
-        #expect(config.clusters[0].properties.map(\.1) == ["folded text", "literal"])
+        #expect(config.clusters[0].properties.map(\.value) == ["folded text", "literal"])
         #expect(config.clusters[1].bootstrapServers == ["k:1"])
     }
 
@@ -225,6 +225,6 @@ private let goodFile = """
         defer { try? FileManager.default.removeItem(atPath: path) }
         let text = "clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      sasl.password: ${file:\(path)}\n"
         let config = try ConfigurationLoader.parse(text, fileName: "f.yml", environment: [:])
-        #expect(config.clusters[0].properties[0].1 == "from-file")
+        #expect(config.clusters[0].properties[0].value == "from-file")
     }
 }

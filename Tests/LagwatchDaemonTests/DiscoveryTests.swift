@@ -22,7 +22,7 @@ import Testing
             yaml += "      \(parts[0].trimmingCharacters(in: .whitespaces)): \"\(parts[1].trimmingCharacters(in: .whitespaces))\"\n"
         }
         return try ConfigurationLoader.parse(yaml, fileName: "LAGWATCH_TEST_KAFKA_PROPERTIES", environment: ProcessInfo.processInfo.environment)
-            .clusters[0].properties
+            .clusters[0].propertyPairs
     }
 
     @Test func everyGroupOnNoidaIsFoundWithTheLagCommitted() throws {

@@ -36,7 +36,7 @@ import Testing
             cluster.offsetsWaitMilliseconds = 1000
             cluster.watermarksTimeoutMilliseconds = 1000
             let bootstrap = world.bootstrap
-            let properties = cluster.properties
+            let properties = cluster.propertyPairs
             poller = try ClusterPoller(cluster: cluster, logger: TestLogger.quiet()) {
                 try KafkaClusterClient(bootstrapServers: [bootstrap], properties: properties, logger: TestLogger.quiet())
             }

@@ -49,7 +49,7 @@ import Testing
 
         // A property librdkafka rejects: refused, counted, and both clusters still served.
         var broken = two
-        broken.properties = [("no.such.property", "x")]
+        broken.properties = [KafkaProperty("no.such.property", "x")]
         configuration.clusters = [one, broken]
         guard case .failure(let error) = daemon.reload(configuration) else {
             Issue.record("a rejected librdkafka property must refuse the reload")

@@ -29,7 +29,7 @@ import Testing
                   debug: all
             """
         var configuration = try ConfigurationLoader.parse(yaml, fileName: "t.yml", environment: ["LAGWATCH_TEST_SECRET": secret])
-        #expect(configuration.clusters[0].properties.contains { $0.1 == secret })
+        #expect(configuration.clusters[0].properties.contains { $0.value == secret })
         configuration.listenAddress = "127.0.0.1:0"
         configuration.pollIntervalSeconds = 1
         let (logger, lines) = TestLogger.collecting(level: .trace)
