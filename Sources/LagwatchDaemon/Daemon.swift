@@ -25,7 +25,23 @@ public final class Daemon: @unchecked Sendable {
     private let logger: Logger
     /// The snapshots and the rendered body.
     public let store: SnapshotStore
-    private var server: HTTPServer?
+    /// Where the daemon is in its life; start and stop may come from different threads (tests, the signal
+    /// loop), so the server is reached only under this lock.
+    private let lifecycle = Mutex<Lifecycle>(.created)
+
+    private enum Lifecycle {
+        /// Built; nothing bound or polling.
+        case created
+        /// Serving on this server, polling.
+        case started(HTTPServer)
+        /// Stopped; it cannot start again.
+        case stopped
+    }
+
+    /// ``start()`` was called on a daemon that was already started or stopped.
+    public struct AlreadyStarted: Error, CustomStringConvertible {
+        public var description: String { "the daemon was already started" }
+    }
     private let notifier: SystemdNotifier
     private let watchdogPingSeconds: Double?
     private let watchdogStop = DispatchSemaphore(value: 0)
@@ -149,12 +165,18 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// The port the HTTP server listens on (useful when the configured port was 0).
-    public var port: UInt16 { server?.port ?? 0 }
+    public var port: UInt16 {
+        lifecycle.withLock {
+            if case .started(let server) = $0 { server.port } else { 0 }
+        }
+    }
 
     /// Binds the HTTP listener and starts polling.
     ///
-    /// - Throws: ``HTTPServer/StartError`` when the address cannot be bound.
+    /// - Throws: ``HTTPServer/StartError`` when the address cannot be bound; ``AlreadyStarted`` when called a
+    ///   second time, or after ``stop(timeoutSeconds:)`` (nothing is bound or started then).
     public func start() throws {
+        guard lifecycle.withLock({ if case .created = $0 { true } else { false } }) else { throw AlreadyStarted() }
         let (configuration, pollers) = running.withLock { ($0.configuration, $0.pollers) }
         let routes = Routes(
             store: store, telemetryPath: configuration.telemetryPath,
@@ -166,12 +188,21 @@ public final class Daemon: @unchecked Sendable {
         let tls = security.flatMap { security in
             security.certificatePEM.map { HTTPServer.TLS(certificatePEM: $0, keyPEM: security.keyPEM ?? "") }
         }
-        server = try HTTPServer(listenAddress: configuration.listenAddress, tls: tls) { request in
+        let server = try HTTPServer(listenAddress: configuration.listenAddress, tls: tls) { request in
             // /healthz stays open so that a load balancer or systemd can probe without credentials.
             if let authenticator, request.path != "/healthz", !authenticator.accepts(authorization: request.authorization) {
                 return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
             }
             return routes.handle(request)
+        }
+        let claimed = lifecycle.withLock { state -> Bool in
+            guard case .created = state else { return false }
+            state = .started(server)
+            return true
+        }
+        guard claimed else {
+            server.stop()
+            throw AlreadyStarted()
         }
         logger.info(
             "Listening",
@@ -216,7 +247,11 @@ public final class Daemon: @unchecked Sendable {
         if loops.contains(where: { !$0.waitUntilStopped(deadline: deadline) }) {
             logger.warning("A poll did not end in time; stopping anyway")
         }
+        let server = lifecycle.withLock { state -> HTTPServer? in
+            defer { state = .stopped }
+            if case .started(let server) = state { return server }
+            return nil
+        }
         server?.stop()
-        server = nil
     }
 }

@@ -39,3 +39,27 @@ import Testing
         #expect(try eventually(within: 15) { try TestHTTPClient.request(port: daemon.port, path: "/readyz").status == 200 })
     }
 }
+
+/// A daemon starts once: a second start, or a start after stop, is refused without binding or polling.
+@Suite struct DaemonLifecycleTests {
+    @Test func aSecondStartIsRefusedAndTheFirstKeepsServing() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        var configuration = Configuration()
+        var cluster = ClusterConfiguration(name: "fake", bootstrapServers: ["fake:1"])
+        cluster.discoverGroups = false
+        configuration.clusters = [cluster]
+        configuration.listenAddress = "127.0.0.1:0"
+        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet(), makeClient: { _ in { fake } })
+        #expect(daemon.port == 0)
+        try daemon.start()
+        let port = daemon.port
+        #expect(port != 0)
+        #expect(throws: Daemon.AlreadyStarted.self) { try daemon.start() }
+        #expect(daemon.port == port)
+        #expect(try TestHTTPClient.request(port: port, path: "/healthz").status == 200)
+        daemon.stop()
+        #expect(daemon.port == 0)
+        #expect(throws: Daemon.AlreadyStarted.self) { try daemon.start() }
+        #expect(throws: (any Error).self) { try TestHTTPClient.request(port: port, path: "/healthz") }
+    }
+}
