@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the shipped binary: release mode with the Swift runtime and Foundation linked in
-# (--static-swift-stdlib), so that it needs only Debian's shared libraries (librdkafka, libmicrohttpd, zlib,
-# libcrypt, libc, libstdc++), and with the version (VERSION) and git revision compiled in.
+# Builds the shipped binary: release mode with the Swift runtime linked in (--static-swift-stdlib; the
+# product imports no Foundation, see README "Design"), so that it needs only Debian's shared libraries
+# (librdkafka, libmicrohttpd, libyaml, zlib, libcrypt, libc, libstdc++), with the version (VERSION) and the
+# git revision compiled in. A new revision changes a compiler flag, so each commit rebuilds the release
+# modules (about a minute here).
 # Prints the path of the binary: .build/release/lagwatch.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -38,7 +38,8 @@ demo_pid=""
 cleanup() {
   [ -z "$demo_pid" ] || kill "$demo_pid" 2>/dev/null || true
   for mount in proc dev/pts dev; do umount -l "$root/$mount" 2>/dev/null || true; done
-  rm -rf "$root"
+  # Never into a mount that is somehow still there (the host's /dev is bound into the root).
+  rm -rf --one-file-system "$root"
 }
 trap cleanup EXIT
 tar -C "$root" -xf "$tarball"
