@@ -5,6 +5,15 @@ import LagwatchModel
 import LagwatchTestSupport
 import Testing
 
+/// A daemon (not started) polling one cluster, "fake", through `fake`, every 15 s, on a free loopback port.
+private func fakeClusterDaemon(_ fake: FakeClusterClient) throws -> Daemon {
+    var cluster = ClusterConfiguration(name: "fake", bootstrapServers: ["fake:1"])
+    cluster.discoverGroups = false
+    return try Daemon(
+        configuration: EndToEndTests.configuration(cluster, interval: 15), logger: TestLogger.quiet(),
+        makeClient: { _ in { fake } })
+}
+
 /// `/readyz` answers 503 until the first poll has published a snapshot, and 200 after; `/healthz` is 200
 /// throughout. The first poll is held inside the fake client's metadata call, so the order is certain.
 @Suite struct ReadinessTests {
@@ -19,12 +28,7 @@ import Testing
             release.wait()
             return metadata
         }
-        var configuration = Configuration()
-        var cluster = ClusterConfiguration(name: "fake", bootstrapServers: ["fake:1"])
-        cluster.discoverGroups = false
-        configuration.clusters = [cluster]
-        configuration.listenAddress = "127.0.0.1:0"
-        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet(), makeClient: { _ in { fake } })
+        let daemon = try fakeClusterDaemon(fake)
         try daemon.start()
         defer {
             release.signal()
@@ -44,12 +48,7 @@ import Testing
 @Suite struct DaemonLifecycleTests {
     @Test func aSecondStartIsRefusedAndTheFirstKeepsServing() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
-        var configuration = Configuration()
-        var cluster = ClusterConfiguration(name: "fake", bootstrapServers: ["fake:1"])
-        cluster.discoverGroups = false
-        configuration.clusters = [cluster]
-        configuration.listenAddress = "127.0.0.1:0"
-        let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet(), makeClient: { _ in { fake } })
+        let daemon = try fakeClusterDaemon(fake)
         #expect(daemon.port == 0)
         try daemon.start()
         let port = daemon.port
