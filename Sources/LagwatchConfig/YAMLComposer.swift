@@ -30,9 +30,7 @@ enum YAMLComposer {
 
     /// The document's root node, or nil for an empty document.
     static func compose(_ text: String) throws(YAMLSyntaxError) -> YAMLNode? {
-        let bytes = Array(text.utf8)
-        let parser = YAMLParser(bytes)
-        return try parser.compose()
+        try YAMLParser(text).compose()
     }
 }
 
@@ -47,14 +45,15 @@ private final class YAMLParser {
         case sequence(line: Int, items: [YAMLNode])
     }
 
-    init(_ bytes: [UInt8]) {
+    init(_ text: String) {
         // libyaml keeps the pointer it is given until it is deleted: a copy this object owns.
-        input = .allocate(capacity: max(bytes.count, 1))
-        _ = input.initialize(from: bytes)
+        let count = text.utf8.count
+        input = .allocate(capacity: max(count, 1))
+        _ = input.initialize(from: text.utf8)
         // yaml_parser_initialize fails only when out of memory.
         precondition(yaml_parser_initialize(parser) == 1, "libyaml could not allocate a parser")
         yaml_parser_set_encoding(parser, YAML_UTF8_ENCODING)
-        yaml_parser_set_input_string(parser, input.baseAddress, bytes.count)
+        yaml_parser_set_input_string(parser, input.baseAddress, count)
     }
 
     deinit {
