@@ -1,4 +1,3 @@
-
 /// TLS and basic authentication for lagwatch's HTTP server, read from a web configuration file in the
 /// Prometheus exporter-toolkit format (`--web.config.file`):
 ///
@@ -21,7 +20,6 @@ public struct WebSecurity: Sendable {
 
     /// Plain HTTP to anyone; fill in the fields to turn TLS or authentication on.
     public init() {}
-
 
     /// Reads and validates the file at `path`.
     ///
