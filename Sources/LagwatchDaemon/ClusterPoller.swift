@@ -1,5 +1,6 @@
 
 public import LagwatchConfig
+public import LagwatchExposition
 public import LagwatchKafka
 public import LagwatchModel
 public import Logging
@@ -8,8 +9,9 @@ public import Logging
 /// every ``ClusterConfiguration/clientRecreatePolls`` polls, and logs changes of state once rather than on
 /// every poll.
 ///
-/// Not thread safe: one ``PollLoop`` (or one test) calls ``poll()``.
-public final class ClusterPoller: @unchecked Sendable {
+/// Not `Sendable`: one thread owns it (a ``PollLoop``'s, or a test's), and its client, histories and
+/// counters are plain stored properties with no lock.
+public final class ClusterPoller {
     /// Creates a client for the cluster; called at start and whenever the client is replaced.
     public typealias ClientFactory = @Sendable () throws -> any ClusterClient
 
@@ -18,12 +20,7 @@ public final class ClusterPoller: @unchecked Sendable {
     private let makeClient: ClientFactory
     private var client: (any ClusterClient)?
     private var pollsWithClient = 0
-    private var counters = PollCounters()
-    private var rates: RateTracker
-    private var timelines: WatermarkTimelines
-    private var statuses: StatusTracker
-    private var trends = LagTrends()
-    private let analysis: AnalysisSettings
+    private var history: ClusterHistory
     private var lastDiscovery: GroupDiscoveryStatus?
     private var lastFailedStages: Set<PollStage> = []
     private let logger: Logger
@@ -42,10 +39,7 @@ public final class ClusterPoller: @unchecked Sendable {
         self.cluster = cluster
         self.makeClient = makeClient
         self.now = now
-        self.analysis = analysis
-        rates = RateTracker(windowSeconds: analysis.rateWindowSeconds)
-        timelines = WatermarkTimelines(capacity: analysis.timelinePoints)
-        statuses = StatusTracker(window: analysis.statusWindowPolls, minLag: analysis.statusMinLag)
+        history = ClusterHistory(settings: analysis)
         var logger = logger
         logger[metadataKey: "kafka.cluster"] = "\(cluster.name)"
         self.logger = logger
@@ -60,23 +54,18 @@ public final class ClusterPoller: @unchecked Sendable {
             let observation = ClusterObservation(
                 clusterName: cluster.name, metadata: nil, watermarks: [:], groups: [], discovery: .disabled,
                 stageErrors: [.metadata: "no Kafka client"], startedAt: now(), durationSeconds: 0)
-            counters.record(observation)
-            return SnapshotBuilder.build(observation, counters: counters)
+            return history.advance(observation)
         }
-        let observation = PollCycle.observe(client: client, cluster: cluster, exact: analysis.exact, now: now)
+        let observation = PollCycle.observe(client: client, cluster: cluster, exact: history.settings.exact, now: now)
         pollsWithClient += 1
-        counters.record(observation)
         logChanges(observation)
-        let observed = rates.record(observation)
-        timelines.record(observation)
-        var snapshot = SnapshotBuilder.build(observation, counters: counters, rates: observed, timelines: timelines)
-        snapshot.timelinePoints = timelines.pointCount
-        statuses.judge(&snapshot)
-        trends.record(&snapshot)
-        snapshot.statusWindowPolls = analysis.statusWindowPolls
-        snapshot.exportsPartitionStatus = analysis.exportsPartitionStatus
-        snapshot.exportsMemberSeries = cluster.exportsMemberSeries
-        return snapshot
+        return history.advance(observation)
+    }
+
+    /// Which optional series this cluster's snapshots are rendered with.
+    public var seriesOptions: SeriesOptions {
+        SeriesOptions(
+            partitionStatus: history.settings.exportsPartitionStatus, members: cluster.exportsMemberSeries)
     }
 
     /// Lets the client's outstanding requests be answered (up to `waitSeconds`, a little over librdkafka's

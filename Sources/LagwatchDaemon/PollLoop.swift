@@ -6,8 +6,14 @@ import Synchronization
 
 /// Runs a ``ClusterPoller`` on its own thread every interval and publishes each snapshot, until stopped.
 /// librdkafka's calls block, so polls run on a plain thread rather than on Swift's cooperative pool.
+///
+/// Ownership: the poller (not `Sendable`) is handed to the loop with `sending`, waits under a lock until
+/// ``start()``, and is then moved to the loop's thread, which is the only one that ever touches it again —
+/// every poll, and the release of its Kafka client, happen there.
 public final class PollLoop: Sendable {
-    private let poller: ClusterPoller
+    private let clusterName: String
+    /// The poller until ``start()`` moves it to the loop's thread.
+    private let pending: Mutex<ClusterPoller?>
     private let store: SnapshotStore
     private let intervalSeconds: Double
     private let wake = DispatchSemaphore(value: 0)
@@ -17,27 +23,29 @@ public final class PollLoop: Sendable {
 
     /// Creates a loop; ``start()`` begins it. `onPoll` is called on the loop's thread after each publish.
     public init(
-        poller: ClusterPoller,
+        poller: sending ClusterPoller,
         store: SnapshotStore,
         intervalSeconds: Double,
         onPoll: @escaping @Sendable (ClusterSnapshot) -> Void = { _ in }
     ) {
-        self.poller = poller
+        clusterName = poller.cluster.name
+        pending = Mutex(poller)
         self.store = store
         self.intervalSeconds = intervalSeconds
         self.onPoll = onPoll
     }
 
     /// Starts polling at once, then every interval (measured start to start; a poll longer than the
-    /// interval is followed by the next one at once).
+    /// interval is followed by the next one at once). A second call does nothing.
     public func start() {
-        OSThread.detach(name: "lagwatch-poll-\(poller.cluster.name)") { [self] in
+        guard let poller = pending.withLock({ $0.take() }) else { return }
+        OSThread.detach(name: "lagwatch-poll-\(clusterName)") { [self] in
             while !stopping.withLock({ $0 }) {
                 let started = DispatchTime.now()
                 let snapshot = poller.poll()
                 // A loop stopped while polling (a reload replaced it) must not overwrite its successor's data.
                 if stopping.withLock({ $0 }) { break }
-                store.publish(snapshot)
+                store.publish(snapshot, options: poller.seriesOptions)
                 onPoll(snapshot)
                 // The poll's transient buffers (observation, old snapshot, render chunks) are free now; hand
                 // the pages back so resident memory tracks what is live.

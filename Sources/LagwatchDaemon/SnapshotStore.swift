@@ -24,6 +24,7 @@ public final class SnapshotStore: Sendable {
     private struct State {
         var clusterNames: [String]
         var snapshots: [String: ClusterSnapshot] = [:]
+        var options: [String: SeriesOptions] = [:]
         var info: ExporterInfo
     }
 
@@ -34,7 +35,7 @@ public final class SnapshotStore: Sendable {
     /// Creates an empty store for the clusters named, in the order their series are written.
     public init(clusterNames: [String], info: ExporterInfo) {
         state = Mutex(State(clusterNames: clusterNames, info: info))
-        latest = Mutex(Self.render([], info: info))
+        latest = Mutex(Self.render([], options: [:], info: info))
     }
 
     /// The clusters served, in the order their series are written.
@@ -43,12 +44,13 @@ public final class SnapshotStore: Sendable {
     /// The latest rendered body; before the first poll completes, the families with no Kafka series.
     public var current: Rendered { latest.withLock { $0 } }
 
-    /// Replaces a cluster's snapshot and renders the body again. A snapshot of a cluster no longer served
-    /// (a poll that ended after a reload removed its cluster) is dropped.
-    public func publish(_ snapshot: ClusterSnapshot) {
+    /// Replaces a cluster's snapshot, rendered with `options`, and renders the body again. A snapshot of a
+    /// cluster no longer served (a poll that ended after a reload removed its cluster) is dropped.
+    public func publish(_ snapshot: ClusterSnapshot, options: SeriesOptions = SeriesOptions()) {
         update { state in
             guard state.clusterNames.contains(snapshot.clusterName) else { return }
             state.snapshots[snapshot.clusterName] = snapshot
+            state.options[snapshot.clusterName] = options
         }
     }
 
@@ -57,6 +59,7 @@ public final class SnapshotStore: Sendable {
         update { state in
             state.clusterNames = names
             state.snapshots = state.snapshots.filter { names.contains($0.key) }
+            state.options = state.options.filter { names.contains($0.key) }
         }
     }
 
@@ -77,14 +80,19 @@ public final class SnapshotStore: Sendable {
     private func update(_ change: (inout State) -> Void) {
         state.withLock { state in
             change(&state)
-            let rendered = Self.render(state.clusterNames.compactMap { state.snapshots[$0] }, info: state.info)
+            let rendered = Self.render(
+                state.clusterNames.compactMap { state.snapshots[$0] }, options: state.options, info: state.info)
             latest.withLock { $0 = rendered }
         }
     }
 
-    private static func render(_ snapshots: [ClusterSnapshot], info: ExporterInfo) -> Rendered {
+    private static func render(
+        _ snapshots: [ClusterSnapshot],
+        options: [String: SeriesOptions],
+        info: ExporterInfo
+    ) -> Rendered {
         let builder = GzipPrefixBuilder()
-        TextRenderer.render(snapshots, info: info) { builder.append($0) }
+        TextRenderer.render(snapshots, options: options, info: info) { builder.append($0) }
         return Rendered(snapshots: snapshots, gzip: builder.finish())
     }
 }

@@ -24,17 +24,37 @@ public struct ExporterInfo: Sendable, Hashable {
     }
 }
 
+/// Which optional, high-cardinality series a cluster's snapshots are rendered with: a choice of the
+/// configuration, not a fact of the poll, so it travels beside the snapshot rather than in it.
+public struct SeriesOptions: Sendable, Hashable {
+    /// Each group partition's status as its own series (cardinality: six per group partition).
+    public var partitionStatus: Bool
+    /// Each group member as its own series (cardinality: one per consumer instance).
+    public var members: Bool
+
+    /// Creates options; both kinds of series are off by default.
+    public init(partitionStatus: Bool = false, members: Bool = false) {
+        self.partitionStatus = partitionStatus
+        self.members = members
+    }
+}
+
 /// Renders snapshots into the Prometheus text format. Called once per completed poll (never per scrape),
 /// except for ``renderAge(of:now:)``, which is the only part that depends on the time of the scrape.
 public enum TextRenderer {
     /// The `Content-Type` of what this renderer produces.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    /// Renders every family except ``MetricCatalog/snapshotAge`` for all clusters' latest snapshots.
-    /// Each family appears once, with the series of every cluster under it.
-    public static func render(_ snapshots: [ClusterSnapshot], info: ExporterInfo) -> [UInt8] {
+    /// Renders every family except ``MetricCatalog/snapshotAge`` for all clusters' latest snapshots, each
+    /// with its cluster's entry in `options` (the defaults where it has none). Each family appears once,
+    /// with the series of every cluster under it.
+    public static func render(
+        _ snapshots: [ClusterSnapshot],
+        options: [String: SeriesOptions] = [:],
+        info: ExporterInfo
+    ) -> [UInt8] {
         var writer = ExpositionWriter()
-        renderAll(snapshots, info: info, into: &writer)
+        renderAll(snapshots, options: options, info: info, into: &writer)
         return writer.bytes
     }
 
@@ -42,19 +62,25 @@ public enum TextRenderer {
     /// handed to `sink` in order; the whole body is never held in memory (at 150k series it is about 16 MB).
     public static func render(
         _ snapshots: [ClusterSnapshot],
+        options: [String: SeriesOptions] = [:],
         info: ExporterInfo,
         chunkSize: Int = 64 * 1024,
         into sink: ([UInt8]) -> Void
     ) {
         withoutActuallyEscaping(sink) { sink in
             var writer = ExpositionWriter(chunkSize: chunkSize, sink: sink)
-            renderAll(snapshots, info: info, into: &writer)
+            renderAll(snapshots, options: options, info: info, into: &writer)
             writer.flush()
         }
     }
 
-    private static func renderAll(_ snapshots: [ClusterSnapshot], info: ExporterInfo, into writer: inout ExpositionWriter) {
-        let clusters = snapshots.map(RenderedCluster.init)
+    private static func renderAll(
+        _ snapshots: [ClusterSnapshot],
+        options: [String: SeriesOptions],
+        info: ExporterInfo,
+        into writer: inout ExpositionWriter
+    ) {
+        let clusters = snapshots.map { RenderedCluster($0, options: options[$0.clusterName] ?? SeriesOptions()) }
         renderTopics(clusters, into: &writer)
         renderGroups(clusters, into: &writer)
         renderSelf(clusters, info: info, into: &writer)
@@ -216,7 +242,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupPartitionStatus)
-        for cluster in clusters where cluster.snapshot.exportsPartitionStatus {
+        for cluster in clusters where cluster.options.partitionStatus {
             eachGroupPartition([cluster]) { labels, lag in
                 guard let current = lag.status else { return }
                 let partition = partitionLabel(lag.partition) + [UInt8(ascii: ",")]
@@ -262,7 +288,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupMemberAssignedPartitions)
-        for cluster in clusters where cluster.snapshot.exportsMemberSeries {
+        for cluster in clusters where cluster.options.members {
             eachGroup([cluster], includingFailed: true) { labels, group in
                 for member in group.members ?? [] {
                     let extra = ExpositionWriter.labelList(
@@ -438,13 +464,15 @@ public enum TextRenderer {
 /// A snapshot with its escaped label prefixes computed once, since each prefix is reused by several families.
 private struct RenderedCluster {
     let snapshot: ClusterSnapshot
+    let options: SeriesOptions
     let label: [UInt8]
     let topicLabels: [[UInt8]]
     let groupLabels: [[UInt8]]
     let groupTopicLabels: [[[UInt8]]]
 
-    init(_ snapshot: ClusterSnapshot) {
+    init(_ snapshot: ClusterSnapshot, options: SeriesOptions) {
         self.snapshot = snapshot
+        self.options = options
         let name = snapshot.clusterName
         label = ExpositionWriter.labelList(["cluster_name": name])
         topicLabels = snapshot.topics.map { ExpositionWriter.labelList(["cluster_name": name, "topic": $0.name]) }

@@ -84,7 +84,9 @@ public final class KafkaClusterClient: ClusterClient {
 
     /// Two threads per leader send that leader's batched requests (high and low watermarks) at the same time,
     /// so a dead or slow leader costs only its own partitions: one batched call that spans a dead leader
-    /// times out for every partition in it (measured here on the mock).
+    /// times out for every partition in it (measured here on the mock). Every thread is joined before this
+    /// returns (each librdkafka call is bounded by `timeoutMilliseconds`, and a leader's first failed batch
+    /// ends its turn), so none outlives the poll holding the handle.
     public func watermarks(
         leaders: [TopicPartition: Int32],
         batchSize: Int,
@@ -94,18 +96,15 @@ public final class KafkaClusterClient: ClusterClient {
         var byLeader: [Int32: [TopicPartition]] = [:]
         for (key, leader) in leaders { byLeader[leader, default: []].append(key) }
         let answers = Mutex([Int32: (high: [TopicPartition: Int64]?, low: [TopicPartition: Int64]?, error: String?)]())
-        let finished = DispatchGroup()
         let timeout = Int32(clamping: timeoutMilliseconds)
+        let handle = self.handle
+        var jobs: [@Sendable () -> Void] = []
         for (leader, partitions) in byLeader {
             for end in [KafkaHandle.LogEnd.end, .beginning] {
-                finished.enter()
-                let handle = self.handle
-                OSThread.detach(name: "lagwatch-watermarks-\(leader)") {
-                    defer { finished.leave() }
+                jobs.append {
                     do {
                         // Batches of `batchSize`: librdkafka 2.0.2's offsets_for_times grows faster than linearly
-                        // with the partitions in one call. The first failed batch ends the leader's turn, so a
-                        // dead leader costs one timeout, not one per batch.
+                        // with the partitions in one call.
                         var offsets: [TopicPartition: Int64] = [:]
                         for start in stride(from: 0, to: partitions.count, by: batchSize) {
                             let batch = Array(partitions[start..<min(partitions.count, start + batchSize)])
@@ -118,10 +117,7 @@ public final class KafkaClusterClient: ClusterClient {
                 }
             }
         }
-        // Each call is bounded by `timeout`, and a slow but answering leader may need several; allow for the
-        // largest leader's batches plus a margin before giving up on a thread.
-        let batches = ((byLeader.values.map(\.count).max() ?? 0) + batchSize - 1) / batchSize
-        _ = finished.wait(timeout: .now() + .milliseconds(max(1, batches) * timeoutMilliseconds + 1_000))
+        OSThread.runAll(name: "lagwatch-marks", jobs)
         var result = WatermarkResult(watermarks: [:], errors: [])
         let collected = answers.withLock { $0 }
         for (leader, partitions) in byLeader {
@@ -131,7 +127,7 @@ public final class KafkaClusterClient: ClusterClient {
                 continue
             }
             guard let high = answer?.high, let low = answer?.low else {
-                result.errors.append("broker \(leader): no answer within \(timeoutMilliseconds) ms")
+                result.errors.append("broker \(leader): no answer")
                 continue
             }
             var missing = 0

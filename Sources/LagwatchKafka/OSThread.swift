@@ -8,30 +8,52 @@ public enum OSThread {
     /// The closure and name handed to the new thread; the thread takes the only reference.
     private final class Start {
         let name: String
-        let body: @Sendable () -> Void
+        let body: () -> Void
 
-        init(name: String, body: @escaping @Sendable () -> Void) {
+        init(name: String, body: @escaping () -> Void) {
             self.name = name
             self.body = body
         }
     }
 
-    /// Starts `body` on a new thread named `name` (Linux keeps the first 15 bytes, shown by `top -H`).
-    /// Nothing joins it: the thread ends when `body` returns.
-    public static func detach(name: String, _ body: @escaping @Sendable () -> Void) {
-        let start = Unmanaged.passRetained(Start(name: name, body: body)).toOpaque()
+    /// The new thread's entry point: takes the retained ``Start`` and runs it.
+    private static let entry: @convention(c) (UnsafeMutableRawPointer?) -> UnsafeMutableRawPointer? = { context in
+        // The pointer is the retained Start passed to pthread_create, which never calls this with nil.
+        let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
+        _ = CGlibcExtras_set_thread_name(start.name)
+        start.body()
+        return nil
+    }
+
+    /// Creates a thread running `body`; `nil` when the system refuses one (EAGAIN: the thread limit).
+    private static func create(name: String, _ body: @escaping () -> Void) -> pthread_t? {
+        let start = Unmanaged.passRetained(Start(name: name, body: body))
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { context in
-            // The pointer is the retained Start passed below; pthread_create never calls this with nil.
-            let start = Unmanaged<Start>.fromOpaque(context!).takeRetainedValue()
-            _ = CGlibcExtras_set_thread_name(start.name)
-            start.body()
+        guard pthread_create(&thread, nil, entry, start.toOpaque()) == 0 else {
+            start.release()
             return nil
-        }, start)
-        // Failing to start a thread (EAGAIN: the process's thread limit) leaves the daemon without a loop it
-        // needs; there is no useful way to go on.
-        precondition(result == 0, "cannot start thread \(name): error \(result)")
+        }
+        return thread
+    }
+
+    /// Starts `body` on a new thread named `name` (Linux keeps the first 15 bytes, shown by `top -H`).
+    /// Nothing joins it: the thread ends when `body` returns. `body` is `sending`: what it captures moves to
+    /// the new thread, and the compiler checks that the caller keeps no other reference to it.
+    public static func detach(name: String, _ body: sending @escaping () -> Void) {
+        // Failing to start a thread leaves the daemon without a loop it needs; there is no useful way to go on.
+        guard let thread = create(name: name, body) else { preconditionFailure("cannot start thread \(name)") }
         pthread_detach(thread)
+    }
+
+    /// Runs every job at once, each on its own thread named `name`, and returns when all have ended: no
+    /// thread outlives the call, so nothing a job captured (a Kafka handle, say) is released after it.
+    /// A job the system gives no thread runs on the calling thread instead.
+    public static func runAll(name: String, _ jobs: [@Sendable () -> Void]) {
+        var threads: [pthread_t] = []
+        for job in jobs {
+            if let thread = create(name: name, job) { threads.append(thread) } else { job() }
+        }
+        for thread in threads { pthread_join(thread, nil) }
     }
 
     /// Blocks the calling thread for `seconds`.

@@ -1,11 +1,11 @@
 /// One partition of a watched topic: where it lives and, when its leader answered, its watermarks.
 public struct PartitionState: Sendable, Hashable {
     /// Placement from the metadata.
-    public var metadata: PartitionMetadata
+    public let metadata: PartitionMetadata
     /// Watermarks, or `nil` when they could not be fetched in this poll (no series is exported then).
-    public var watermarks: Watermarks?
+    public let watermarks: Watermarks?
     /// Messages produced per second, averaged over the rate window; `nil` when there is no rate this poll.
-    public var produceRate: Double?
+    public let produceRate: Double?
 
     /// Creates a partition state.
     public init(metadata: PartitionMetadata, watermarks: Watermarks?, produceRate: Double? = nil) {
@@ -18,11 +18,11 @@ public struct PartitionState: Sendable, Hashable {
 /// One watched topic with its partitions, ordered by partition number.
 public struct TopicState: Sendable, Hashable {
     /// The topic name.
-    public var name: String
+    public let name: String
     /// The topic's partitions.
-    public var partitions: [PartitionState]
+    public let partitions: [PartitionState]
     /// The sum of the partitions' produce rates, or `nil` when any partition has none this poll.
-    public var produceRate: Double?
+    public let produceRate: Double?
 
     /// Creates a topic state and sums its partitions' produce rates.
     public init(name: String, partitions: [PartitionState]) {
@@ -35,22 +35,22 @@ public struct TopicState: Sendable, Hashable {
 /// A group's position and lag on one partition it has committed to.
 public struct PartitionLag: Sendable, Hashable {
     /// The partition number.
-    public var partition: Int32
+    public let partition: Int32
     /// The committed offset: the next offset the group will read.
-    public var committed: Int64
+    public let committed: Int64
     /// High watermark minus committed offset, clamped at 0; `nil` when the watermark is unknown this poll.
-    public var lag: Int64?
+    public let lag: Int64?
     /// True when the committed offset is below the log start: retention deleted messages the group never read.
-    public var behindLogStart: Bool
+    public let behindLogStart: Bool
     /// Messages consumed (committed) per second, averaged over the rate window; `nil` when there is no rate
     /// this poll.
-    public var consumeRate: Double?
+    public let consumeRate: Double?
     /// How long ago the first unconsumed message was produced; `nil` when the lag is unknown this poll or
     /// the message is older than what lagwatch's watermark history can date.
-    public var lagTime: LagTime?
+    public let lagTime: LagTime?
     /// The consumer's status on this partition (see ``StatusTracker``); `nil` when its lag is unknown this
     /// poll or status is not judged.
-    public var status: ConsumerStatus?
+    public let status: ConsumerStatus?
 
     /// Creates a partition lag.
     public init(
@@ -59,7 +59,8 @@ public struct PartitionLag: Sendable, Hashable {
         lag: Int64?,
         behindLogStart: Bool,
         consumeRate: Double? = nil,
-        lagTime: LagTime? = nil
+        lagTime: LagTime? = nil,
+        status: ConsumerStatus? = nil
     ) {
         self.partition = partition
         self.committed = committed
@@ -67,40 +68,33 @@ public struct PartitionLag: Sendable, Hashable {
         self.behindLogStart = behindLogStart
         self.consumeRate = consumeRate
         self.lagTime = lagTime
+        self.status = status
     }
 }
 
 /// A group's lag on one topic.
 public struct GroupTopicLag: Sendable, Hashable {
     /// The topic name.
-    public var topic: String
+    public let topic: String
     /// Partitions with a committed offset, ordered by partition number.
-    public var partitions: [PartitionLag]
+    public let partitions: [PartitionLag]
     /// The sum of committed offsets over ``partitions``.
-    public var committedSum: Int64
+    public let committedSum: Int64
     /// The sum of lag over ``partitions``, or `nil` when any partition's lag is unknown this poll, so that
     /// a partial sum is never shown as the whole.
-    public var lagSum: Int64?
+    public let lagSum: Int64?
     /// The sum of the partitions' consume rates, or `nil` when any partition has none this poll.
-    public var consumeRate: Double?
+    public let consumeRate: Double?
     /// The largest lag in seconds over ``partitions``, or `nil` when any lagging partition's is unknown;
     /// its method is the least trusted among the partitions'.
-    public var maxLagTime: LagTime?
+    public let maxLagTime: LagTime?
 
     /// Creates a topic lag and computes its sums.
     public init(topic: String, partitions: [PartitionLag]) {
         self.topic = topic
         self.partitions = partitions
         self.committedSum = partitions.reduce(0) { $0 &+ $1.committed }
-        var sum: Int64? = 0
-        for partition in partitions {
-            guard let lag = partition.lag, let running = sum else {
-                sum = nil
-                break
-            }
-            sum = running &+ lag
-        }
-        self.lagSum = sum
+        self.lagSum = sumOfAll(partitions.map(\.lag))
         self.consumeRate = sumOfAll(partitions.map(\.consumeRate))
         self.maxLagTime = maxOfAll(partitions.map(\.lagTime))
     }
@@ -128,16 +122,27 @@ func sumOfAll(_ values: [Double?]) -> Double? {
     return sum
 }
 
+/// The sum of `offsets`, or `nil` when any is `nil`; wraps rather than traps, since a broker can send any
+/// 64-bit value.
+func sumOfAll(_ offsets: [Int64?]) -> Int64? {
+    var sum: Int64 = 0
+    for offset in offsets {
+        guard let offset else { return nil }
+        sum &+= offset
+    }
+    return sum
+}
+
 /// A consumer group's lag over every watched topic it has committed to.
 public struct GroupLag: Sendable, Hashable {
     /// The group id.
-    public var name: String
+    public let name: String
     /// The group state as described by the broker, when known.
-    public var state: String?
+    public let state: String?
     /// The number of members, when the group could be described.
-    public var memberCount: Int?
+    public let memberCount: Int?
     /// The members with their assignments, when the group could be described.
-    public var members: [GroupMember]?
+    public let members: [GroupMember]?
     /// Members with no partition assigned, when the group could be described.
     public var membersWithoutAssignment: Int? { members.map { $0.filter(\.assigned.isEmpty).count } }
     /// Partitions assigned to the group's members, by topic, when the group could be described.
@@ -151,13 +156,13 @@ public struct GroupLag: Sendable, Hashable {
         }
     }
     /// Topics the group has committed to, ordered by name.
-    public var topics: [GroupTopicLag]
+    public let topics: [GroupTopicLag]
     /// Partitions the group was asked about that have no committed offset (no series is exported for them).
-    public var partitionsWithoutCommit: Int
+    public let partitionsWithoutCommit: Int
     /// Partitions whose committed offset is below the log start: data the group has lost.
-    public var partitionsBehindLogStart: Int
+    public let partitionsBehindLogStart: Int
     /// Why the committed offsets could not be fetched this poll; `nil` on success. On failure ``topics`` is empty.
-    public var fetchError: String?
+    public let fetchError: String?
     /// Partitions with a known lag whose lag in seconds could not be estimated: their next message is older
     /// than the watermark history reaches.
     public var partitionsWithoutLagTime: Int {
@@ -165,14 +170,11 @@ public struct GroupLag: Sendable, Hashable {
     }
     /// The lag summed over every topic, or `nil` when the offsets were not fetched or any topic's sum is
     /// unknown this poll.
-    public var totalLag: Int64? {
-        guard fetchError == nil else { return nil }
-        var total: Int64 = 0
-        for topic in topics {
-            guard let sum = topic.lagSum else { return nil }
-            total += sum
-        }
-        return total
+    public var totalLag: Int64? { Self.totalLag(of: topics, fetchError: fetchError) }
+
+    /// The lag summed over `topics`, or `nil` when `fetchError` is set or any topic's sum is unknown.
+    static func totalLag(of topics: [GroupTopicLag], fetchError: String?) -> Int64? {
+        fetchError == nil ? sumOfAll(topics.map(\.lagSum)) : nil
     }
     /// The consume rate summed over every topic, or `nil` when the offsets were not fetched or any topic's is
     /// unknown this poll.
@@ -182,7 +184,7 @@ public struct GroupLag: Sendable, Hashable {
     /// Seconds until every partition's lag reaches 0 at the current consume and produce rates: 0 when there
     /// is no lag, `nil` when any lagging partition is not catching up (consumes no faster than it is
     /// written) or has no rates yet.
-    public var catchUpSeconds: Double?
+    public let catchUpSeconds: Double?
     /// The worst status over the group's partitions; OK when none is judged; `nil` when the offsets could
     /// not be fetched.
     public var status: ConsumerStatus? {
@@ -190,7 +192,7 @@ public struct GroupLag: Sendable, Hashable {
         return topics.lazy.flatMap(\.partitions).compactMap(\.status).max() ?? .ok
     }
     /// The group's total lag over its last polls, oldest first (`nil` where unknown); see ``LagTrends``.
-    public var lagTrend: [Int64?] = []
+    public let lagTrend: [Int64?]
     /// How many of the group's partitions are in each status.
     public var partitionsByStatus: [ConsumerStatus: Int] {
         var counts: [ConsumerStatus: Int] = [:]
@@ -210,7 +212,10 @@ public struct GroupLag: Sendable, Hashable {
         topics: [GroupTopicLag],
         partitionsWithoutCommit: Int,
         partitionsBehindLogStart: Int,
-        fetchError: String?
+        fetchError: String?,
+        members: [GroupMember]? = nil,
+        catchUpSeconds: Double? = nil,
+        lagTrend: [Int64?] = []
     ) {
         self.name = name
         self.state = state
@@ -219,6 +224,9 @@ public struct GroupLag: Sendable, Hashable {
         self.partitionsWithoutCommit = partitionsWithoutCommit
         self.partitionsBehindLogStart = partitionsBehindLogStart
         self.fetchError = fetchError
+        self.members = members
+        self.catchUpSeconds = catchUpSeconds
+        self.lagTrend = lagTrend
     }
 }
 
@@ -249,49 +257,45 @@ public struct PollCounters: Sendable, Hashable {
 /// The immutable result of one completed poll of one cluster, with lag computed: what `/metrics` serves.
 public struct ClusterSnapshot: Sendable {
     /// The configured cluster name.
-    public var clusterName: String
+    public let clusterName: String
     /// True when the cluster answered the metadata request in this poll.
-    public var up: Bool
+    public let up: Bool
     /// Brokers, ordered by id; empty when ``up`` is false.
-    public var brokers: [Broker]
+    public let brokers: [Broker]
     /// The controller's id, when known.
-    public var controllerID: Int32?
+    public let controllerID: Int32?
     /// Watched topics, ordered by name; empty when ``up`` is false.
-    public var topics: [TopicState]
+    public let topics: [TopicState]
     /// Groups, ordered by name.
-    public var groups: [GroupLag]
+    public let groups: [GroupLag]
     /// Whether group listing was possible in this poll.
-    public var discovery: GroupDiscoveryStatus
+    public let discovery: GroupDiscoveryStatus
     /// Stage errors of this poll.
-    public var stageErrors: [PollStage: String]
+    public let stageErrors: [PollStage: String]
     /// Wall time of each stage that ran in this poll, in seconds.
-    public var stageDurations: [PollStage: Double] = [:]
+    public let stageDurations: [PollStage: Double]
     /// The window produce and consume rates are averaged over, in seconds; `nil` when rates are not computed.
-    public var rateWindowSeconds: Double?
+    public let rateWindowSeconds: Double?
     /// The time the lags in seconds are measured at: when this poll's watermarks were read, in seconds since
     /// the epoch.
-    public var lagObservedAt: Double?
+    public let lagObservedAt: Double?
     /// Points held in all partitions' watermark timelines after this poll; `nil` when none are kept.
-    public var timelinePoints: Int?
+    public let timelinePoints: Int?
     /// Polls the status rules look back over; `nil` when status is not judged.
-    public var statusWindowPolls: Int?
-    /// Whether each group partition's status is exported as its own series (cardinality: six per partition).
-    public var exportsPartitionStatus = false
-    /// Whether each group member is exported as its own series (cardinality: one per consumer instance).
-    public var exportsMemberSeries = false
+    public let statusWindowPolls: Int?
     /// Partitions of watched topics whose watermarks could not be fetched this poll.
-    public var partitionsWithoutWatermarks: Int
+    public let partitionsWithoutWatermarks: Int
     /// When the poll started, seconds since the epoch.
-    public var pollStartedAt: Double
+    public let pollStartedAt: Double
     /// How long the poll took, in seconds.
-    public var pollDurationSeconds: Double
+    public let pollDurationSeconds: Double
     /// Process-lifetime counters as of this poll.
-    public var counters: PollCounters
+    public let counters: PollCounters
 
     /// When the poll completed, seconds since the epoch.
     public var completedAt: Double { pollStartedAt + pollDurationSeconds }
 
-    /// Creates a snapshot; ``SnapshotBuilder`` is the usual way.
+    /// Creates a snapshot; ``ClusterHistory/advance(_:)`` is the usual way.
     public init(
         clusterName: String,
         up: Bool,
@@ -304,7 +308,12 @@ public struct ClusterSnapshot: Sendable {
         partitionsWithoutWatermarks: Int,
         pollStartedAt: Double,
         pollDurationSeconds: Double,
-        counters: PollCounters
+        counters: PollCounters,
+        stageDurations: [PollStage: Double] = [:],
+        rateWindowSeconds: Double? = nil,
+        lagObservedAt: Double? = nil,
+        timelinePoints: Int? = nil,
+        statusWindowPolls: Int? = nil
     ) {
         self.clusterName = clusterName
         self.up = up
@@ -318,5 +327,10 @@ public struct ClusterSnapshot: Sendable {
         self.pollStartedAt = pollStartedAt
         self.pollDurationSeconds = pollDurationSeconds
         self.counters = counters
+        self.stageDurations = stageDurations
+        self.rateWindowSeconds = rateWindowSeconds
+        self.lagObservedAt = lagObservedAt
+        self.timelinePoints = timelinePoints
+        self.statusWindowPolls = statusWindowPolls
     }
 }

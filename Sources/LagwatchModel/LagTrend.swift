@@ -5,6 +5,8 @@ public struct LagTrends: Sendable {
     /// Polls kept per group.
     public let length: Int
     private var trends: [String: [Int64?]] = [:]
+    /// Trends recorded in the poll under way.
+    private var next: [String: [Int64?]] = [:]
 
     /// Creates trends of `length` polls (at least 2).
     public init(length: Int = 30) {
@@ -12,17 +14,18 @@ public struct LagTrends: Sendable {
         self.length = length
     }
 
-    /// Adds each group's total lag from this poll's snapshot and writes the trends back into it.
-    public mutating func record(_ snapshot: inout ClusterSnapshot) {
-        var next: [String: [Int64?]] = [:]
-        for index in snapshot.groups.indices {
-            let group = snapshot.groups[index]
-            var trend = trends[group.name] ?? []
-            trend.append(group.totalLag)
-            if trend.count > length { trend.removeFirst(trend.count - length) }
-            next[group.name] = trend
-            snapshot.groups[index].lagTrend = trend
-        }
+    /// Adds a group's total lag from this poll and returns its trend, oldest first.
+    public mutating func record(group: String, totalLag: Int64?) -> [Int64?] {
+        var trend = trends.removeValue(forKey: group) ?? []
+        trend.append(totalLag)
+        if trend.count > length { trend.removeFirst(trend.count - length) }
+        next[group] = trend
+        return trend
+    }
+
+    /// Ends the poll: groups not recorded in it are dropped.
+    public mutating func endPoll() {
         trends = next
+        next = [:]
     }
 }

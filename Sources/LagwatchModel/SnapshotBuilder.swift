@@ -22,87 +22,77 @@
 /// A topic's and a group's largest lag in seconds is withheld when any lagging partition's is unknown.
 ///
 /// Catch-up time: for each lagging partition, lag ÷ (consume rate − produce rate); the group's is the
-/// largest, 0 without lag, and unknown when any lagging partition is not catching up or has no rates.
+/// largest, 0 without lag, and unknown when any lagging partition is not catching up or has no rates, or
+/// when any partition is STOP or STALL (averaged over the rate window, the consume rate still remembers
+/// the commits before it stopped).
+///
+/// Pure: no I/O and no clock. ``ClusterHistory`` calls it with the histories it owns.
 public enum SnapshotBuilder {
-    /// Builds the snapshot of one poll. Pure: no I/O and no clock.
-    public static func build(
-        _ observation: ClusterObservation,
-        counters: PollCounters,
-        rates: ObservedRates? = nil,
-        timelines: WatermarkTimelines? = nil
-    ) -> ClusterSnapshot {
-        var snapshot = lagSnapshot(observation, counters: counters, rates: rates, timelines: timelines)
-        snapshot.stageDurations = observation.stageDurations
-        snapshot.rateWindowSeconds = rates?.windowSeconds
-        snapshot.lagObservedAt = observation.metadata == nil ? nil : observation.watermarksObservedAt
-        return snapshot
+    /// What the lag rules read for one poll: its observation and the histories' answers for it, with the
+    /// partitions of the poll's metadata gathered once for all groups.
+    public struct Context {
+        let observation: ClusterObservation
+        let rates: ObservedRates?
+        let timelines: WatermarkTimelines?
+        let known: Set<TopicPartition>
+
+        /// Creates the context of `observation`; `rates` and `timelines` already fed with it.
+        public init(_ observation: ClusterObservation, rates: ObservedRates? = nil, timelines: WatermarkTimelines? = nil) {
+            self.observation = observation
+            self.rates = rates
+            self.timelines = timelines
+            known = observation.metadata?.partitionKeys ?? []
+        }
     }
 
-    private static func lagSnapshot(
-        _ observation: ClusterObservation,
-        counters: PollCounters,
-        rates: ObservedRates?,
-        timelines: WatermarkTimelines?
-    ) -> ClusterSnapshot {
-        guard let metadata = observation.metadata else {
-            return ClusterSnapshot(
-                clusterName: observation.clusterName, up: false, brokers: [], controllerID: nil, topics: [],
-                groups: [], discovery: observation.discovery, stageErrors: observation.stageErrors,
-                partitionsWithoutWatermarks: 0, pollStartedAt: observation.startedAt,
-                pollDurationSeconds: observation.durationSeconds, counters: counters
-            )
-        }
-        var missingWatermarks = 0
+    /// The watched topics with their watermarks and produce rates, and how many partitions have no watermarks.
+    static func topics(
+        _ metadata: ClusterMetadata,
+        watermarks: [TopicPartition: Watermarks],
+        produceRates: [TopicPartition: Double]?
+    ) -> (topics: [TopicState], withoutWatermarks: Int) {
+        var missing = 0
         let topics = metadata.topics.map { topic in
             TopicState(
                 name: topic.name,
                 partitions: topic.partitions.map { partition in
                     let key = TopicPartition(topic.name, partition.partition)
-                    let marks = observation.watermarks[key]
-                    if marks == nil { missingWatermarks += 1 }
-                    return PartitionState(metadata: partition, watermarks: marks, produceRate: rates?.produce[key])
+                    let marks = watermarks[key]
+                    if marks == nil { missing += 1 }
+                    return PartitionState(metadata: partition, watermarks: marks, produceRate: produceRates?[key])
                 }
             )
         }
-        let known = metadata.partitionKeys
-        let groups = observation.groups
-            .map { group in
-                lag(
-                    of: group, known: known, watermarks: observation.watermarks, rates: rates?.consume[group.name],
-                    produceRates: rates?.produce, timelines: timelines, recordTimes: observation.recordTimes,
-                    now: observation.watermarksObservedAt)
-            }
-            .sorted { $0.name < $1.name }
-        return ClusterSnapshot(
-            clusterName: observation.clusterName, up: true, brokers: metadata.brokers,
-            controllerID: metadata.controllerID, topics: topics, groups: groups, discovery: observation.discovery,
-            stageErrors: observation.stageErrors, partitionsWithoutWatermarks: missingWatermarks,
-            pollStartedAt: observation.startedAt, pollDurationSeconds: observation.durationSeconds, counters: counters
-        )
+        return (topics, missing)
     }
 
-    /// Applies the lag rules to one group.
-    static func lag(
+    /// Applies the lag rules to one group of the context's observation. `judge` gives the status of each partition whose
+    /// lag is known (none by default); `trend` receives the group's total lag and returns its trend.
+    public static func lag(
         of group: GroupObservation,
-        known: Set<TopicPartition>,
-        watermarks: [TopicPartition: Watermarks],
-        rates: [TopicPartition: Double]? = nil,
-        produceRates: [TopicPartition: Double]? = nil,
-        timelines: WatermarkTimelines? = nil,
-        recordTimes: [TopicPartition: [Int64: RecordTime]] = [:],
-        now: Double = 0
+        in context: Context,
+        judge: (_ partition: TopicPartition, _ committed: Int64, _ lag: Int64, _ behindLogStart: Bool) -> ConsumerStatus? = {
+            _, _, _, _ in nil
+        },
+        trend: (_ totalLag: Int64?) -> [Int64?] = { _ in [] }
     ) -> GroupLag {
+        let observation = context.observation
+        let known = context.known
+        let rates = context.rates?.consume[group.name]
+        let produceRates = context.rates?.produce
+        let now = observation.watermarksObservedAt
         var byTopic: [String: [PartitionLag]] = [:]
         var withoutCommit = 0
         var behindLogStart = 0
         // Catch-up: the slowest lagging partition decides; any partition that cannot catch up voids it.
         var catchUp: Double? = 0
+        var stuck = false
         for (key, committed) in group.committed where known.contains(key) {
             guard let committed, committed >= 0 else {
                 withoutCommit += 1
                 continue
             }
-            let marks = watermarks[key]
+            let marks = observation.watermarks[key]
             let behind = marks.map { committed < $0.low } ?? false
             if behind { behindLogStart += 1 }
             let lag = marks.map { max(0, $0.high - committed) }
@@ -117,27 +107,28 @@ public enum SnapshotBuilder {
             }
             let lagTime = marks.flatMap { marks -> LagTime? in
                 if marks.high <= committed { return LagTime(seconds: 0, method: .interpolation) }
-                if let record = recordTimes[key]?[committed] {
+                if let record = observation.recordTimes[key]?[committed] {
                     return LagTime(seconds: max(0, now - record.timestamp), method: .exact)
                 }
-                return timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
+                return context.timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
             }
+            let status = lag.flatMap { judge(key, committed, $0, behind) }
+            if status == .stop || status == .stall { stuck = true }
             byTopic[key.topic, default: []].append(
                 PartitionLag(
                     partition: key.partition, committed: committed, lag: lag, behindLogStart: behind,
-                    consumeRate: rates?[key], lagTime: lagTime)
+                    consumeRate: rates?[key], lagTime: lagTime, status: status)
             )
         }
         let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in
             GroupTopicLag(topic: topic, partitions: partitions.sorted { $0.partition < $1.partition })
         }
-        var result = GroupLag(
+        return GroupLag(
             name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
             partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
-            fetchError: group.fetchError
+            fetchError: group.fetchError, members: group.members,
+            catchUpSeconds: group.fetchError == nil && !stuck ? catchUp : nil,
+            lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError))
         )
-        result.catchUpSeconds = group.fetchError == nil ? catchUp : nil
-        result.members = group.members
-        return result
     }
 }

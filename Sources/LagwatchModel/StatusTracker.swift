@@ -12,7 +12,7 @@
 /// A poll that did not see a partition's lag (watermarks or offsets not fetched) does not count. A group
 /// partition not seen for `window` polls is forgotten.
 ///
-/// Pure: times do not matter, only the order of polls. Not thread safe; one poller owns one tracker.
+/// Pure: times do not matter, only the order of polls. A value: its owner (one ``ClusterHistory``) mutates it.
 public struct StatusTracker: Sendable {
     /// Polls in the window, at least 3.
     public let window: Int
@@ -32,37 +32,32 @@ public struct StatusTracker: Sendable {
     /// Group partitions tracked, for memory accounting.
     public var trackedPartitions: Int { states.values.reduce(0) { $0 + $1.count } }
 
-    /// Moves every group partition the snapshot's groups carry a lag for on by one poll, and writes each
-    /// one's status into the snapshot's partitions. A group with a STOP or STALL partition loses its catch-up
-    /// time: averaged over the rate window, its consume rate still remembers the commits before it stopped.
-    public mutating func judge(_ snapshot: inout ClusterSnapshot) {
+    /// Starts a poll: the group partitions judged until ``endPoll()`` are the ones this poll saw.
+    public mutating func beginPoll() {
         poll += 1
-        for groupIndex in snapshot.groups.indices where snapshot.groups[groupIndex].fetchError == nil {
-            let name = snapshot.groups[groupIndex].name
-            let hasMembers = (snapshot.groups[groupIndex].memberCount ?? 0) > 0
-            var groupStates = states.removeValue(forKey: name) ?? [:]
-            for topicIndex in snapshot.groups[groupIndex].topics.indices {
-                let topic = snapshot.groups[groupIndex].topics[topicIndex].topic
-                for partitionIndex in snapshot.groups[groupIndex].topics[topicIndex].partitions.indices {
-                    let partition = snapshot.groups[groupIndex].topics[topicIndex].partitions[partitionIndex]
-                    guard let lag = partition.lag else { continue }
-                    let key = TopicPartition(topic, partition.partition)
-                    if groupStates[key] == nil {
-                        groupStates[key] = PartitionStatusState(
-                            committed: partition.committed, lag: lag, poll: poll, minLag: minLag)
-                    } else {
-                        groupStates[key]!.advance(committed: partition.committed, lag: lag, poll: poll, minLag: minLag)
-                    }
-                    snapshot.groups[groupIndex].topics[topicIndex].partitions[partitionIndex].status = groupStates[key]!
-                        .status(window: window, hasMembers: hasMembers, behindLogStart: partition.behindLogStart)
-                }
-            }
-            states[name] = groupStates
-            let stuck = snapshot.groups[groupIndex].topics.contains { topic in
-                topic.partitions.contains { $0.status == .stop || $0.status == .stall }
-            }
-            if stuck { snapshot.groups[groupIndex].catchUpSeconds = nil }
-        }
+    }
+
+    /// Moves one group partition on by this poll (its lag is known) and returns its status. A group with
+    /// members is STALL rather than STOP.
+    public mutating func judge(
+        group: String,
+        partition key: TopicPartition,
+        committed: Int64,
+        lag: Int64,
+        hasMembers: Bool,
+        behindLogStart: Bool
+    ) -> ConsumerStatus {
+        let poll = poll
+        let minLag = minLag
+        // One lookup for the group and one for the partition, both mutated in place.
+        return states[group, default: [:]][key].advance(
+            or: PartitionStatusState(committed: committed, lag: lag, poll: poll, minLag: minLag)
+        ) { $0.advance(committed: committed, lag: lag, poll: poll, minLag: minLag) }
+        .status(window: window, hasMembers: hasMembers, behindLogStart: behindLogStart)
+    }
+
+    /// Ends the poll: forgets group partitions not seen for a whole window.
+    public mutating func endPoll() {
         forgetUnseen()
     }
 
@@ -72,5 +67,18 @@ public struct StatusTracker: Sendable {
             let kept = partitions.filter { $0.value.lastSeenPoll > oldest }
             states[group] = kept.isEmpty ? nil : kept
         }
+    }
+}
+
+extension Optional {
+    /// Applies `change` to the wrapped value in place, or stores `initial` when there is none; returns the
+    /// value now held.
+    fileprivate mutating func advance(or initial: @autoclosure () -> Wrapped, _ change: (inout Wrapped) -> Void) -> Wrapped {
+        if self == nil {
+            self = initial()
+        } else {
+            change(&self!)
+        }
+        return self!
     }
 }

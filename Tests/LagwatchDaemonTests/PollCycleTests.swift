@@ -38,7 +38,7 @@ import Testing
         #expect(observation.stageErrors.isEmpty)
         // Every stage ran but the record timestamps, which run only for groups on the exact method.
         #expect(Set(observation.stageDurations.keys) == Set(PollStage.allCases).subtracting([.recordTimestamps]))
-        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        let snapshot = firstSnapshot(observation)
         #expect(snapshot.groups.map(\.name) == ["billing", "idle"])
         #expect(snapshot.groups[0].memberCount == 2 && snapshot.groups[0].state == "Stable")
         #expect(snapshot.groups[0].membersWithoutAssignment == 1)
@@ -79,7 +79,7 @@ import Testing
         #expect(observation.stageErrors[.recordTimestamps] == nil)
         #expect(observation.stageDurations[.recordTimestamps] != nil)
         // The snapshot dates a's and b's p0 exactly, each at its own offset, and b's p1 too (shared read).
-        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        let snapshot = firstSnapshot(observation)
         let a = snapshot.groups[0].topics[0].partitions, b = snapshot.groups[1].topics[0].partitions
         #expect(a[0].lagTime == LagTime(seconds: 100 - 50, method: .exact))
         #expect(b[0].lagTime == LagTime(seconds: 100 - 70, method: .exact))
@@ -99,7 +99,7 @@ import Testing
             return
         }
         #expect(observation.stageErrors.isEmpty)
-        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        let snapshot = firstSnapshot(observation)
         #expect(snapshot.groups.map(\.name) == ["billing"])
         #expect(snapshot.groups[0].partitionsWithoutCommit == 2)
         #expect(fake.calls.withLock { $0 }.contains("offsets:billing:3"))
@@ -137,7 +137,7 @@ import Testing
             client: fake, cluster: cluster { $0.discoverGroups = false; $0.staticGroups = [StaticGroup(name: "slow", topics: ["t"])] },
             now: { 0 })
         #expect(observation.stageErrors[.committedOffsets]?.contains("1 of 1 groups failed") == true)
-        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters())
+        let snapshot = firstSnapshot(observation)
         #expect(snapshot.groups[0].fetchError != nil && snapshot.groups[0].topics.isEmpty)
     }
 
@@ -201,4 +201,10 @@ import Testing
         #expect(logged.filter { $0.contains("Poll stage recovered") }.count == 1)
         #expect(logged.allSatisfy { $0.contains("kafka.cluster=c") })
     }
+}
+
+/// The snapshot a fresh history makes of `observation`: its first poll.
+private func firstSnapshot(_ observation: ClusterObservation) -> ClusterSnapshot {
+    var history = ClusterHistory()
+    return history.advance(observation)
 }

@@ -4,16 +4,22 @@ import LagwatchModel
 import LagwatchTestSupport
 import Testing
 
-private func group(_ name: String, status: ConsumerStatus?, lag: Int64, seconds: Double?, failed: Bool = false) -> GroupLag {
-    var partition = PartitionLag(partition: 0, committed: 100, lag: lag, behindLogStart: false)
-    partition.status = status
-    partition.lagTime = seconds.map { LagTime(seconds: $0, method: .interpolation) }
-    var group = GroupLag(
+private func group(
+    _ name: String,
+    status: ConsumerStatus?,
+    lag: Int64,
+    seconds: Double?,
+    failed: Bool = false,
+    members: [GroupMember]? = nil
+) -> GroupLag {
+    let partition = PartitionLag(
+        partition: 0, committed: 100, lag: lag, behindLogStart: false,
+        lagTime: seconds.map { LagTime(seconds: $0, method: .interpolation) }, status: status)
+    return GroupLag(
         name: name, state: nil, memberCount: nil,
         topics: failed ? [] : [GroupTopicLag(topic: "orders", partitions: [partition])],
-        partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: failed ? "timed out" : nil)
-    group.lagTrend = [10, 20, nil, 40, lag]
-    return group
+        partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: failed ? "timed out" : nil,
+        members: members, lagTrend: [10, 20, nil, 40, lag])
 }
 
 private func snapshot(_ name: String, groups: [GroupLag]) -> ClusterSnapshot {
@@ -64,8 +70,9 @@ private let context = StatusPage.Context(clusterNames: ["prod", "dr", "new"], te
     }
 
     @Test func groupPageShowsEveryPartitionAndUnknownGroupsHaveNone() throws {
-        var billing = group("billing", status: .warn, lag: 250, seconds: 75)
-        billing.members = [GroupMember(memberID: "m-1", clientID: "app", host: "/10.0.0.1", assigned: [])]
+        let billing = group(
+            "billing", status: .warn, lag: 250, seconds: 75,
+            members: [GroupMember(memberID: "m-1", clientID: "app", host: "/10.0.0.1", assigned: [])])
         let html = try #require(StatusPage.group("billing", in: [snapshot("prod", groups: [billing])], context: context))
         let page = try ParsedPage(html)
         #expect(page.all("h1").first?.text == "billing")

@@ -4,56 +4,56 @@ import LagwatchModel
 import LagwatchTestSupport
 import Testing
 
-private func smallCluster(name: String = "prod", group: String = "billing") -> ClusterSnapshot {
-    var snapshot = smallClusterWithoutDurations(name: name, group: group)
-    snapshot.stageDurations = [.watermarks: 0.125, .metadata: 0.05]
-    snapshot.rateWindowSeconds = 300
-    snapshot.timelinePoints = 7
-    snapshot.statusWindowPolls = 10
-    snapshot.groups[0].topics[0].partitions[0].status = .warn
-    snapshot.groups[0].catchUpSeconds = 120
-    snapshot.groups[0].members = [
-        GroupMember(
-            memberID: "billing-1-4f2c", clientID: "billing", host: "/10.0.0.7",
-            assigned: [TopicPartition("orders", 0), TopicPartition("orders", 1)]),
-        GroupMember(memberID: "billing-2-9d1e", clientID: "billing", host: "/10.0.0.8", assigned: []),
-    ]
-    return snapshot
-}
-
-private func smallClusterWithoutDurations(name: String, group: String) -> ClusterSnapshot {
+/// One cluster with one topic of two partitions (partition 1 without watermarks) and one group on it.
+/// `up: false` gives the same cluster down; `clientID` names the second member's client.
+private func smallCluster(
+    name: String = "prod",
+    group: String = "billing",
+    up: Bool = true,
+    clientID: String = "billing"
+) -> ClusterSnapshot {
     var counters = PollCounters()
     counters.polls = 5
     counters.errors = [.watermarks: 2]
     counters.lastSuccessAt = 1_700_000_000
     let p0 = PartitionMetadata(partition: 0, leader: 1, replicas: [1, 2], inSyncReplicas: [1, 2])
     let p1 = PartitionMetadata(partition: 1, leader: 2, replicas: [1, 2], inSyncReplicas: [2])
+    let members = [
+        GroupMember(
+            memberID: "billing-1-4f2c", clientID: "billing", host: "/10.0.0.7",
+            assigned: [TopicPartition("orders", 0), TopicPartition("orders", 1)]),
+        GroupMember(memberID: "billing-2-9d1e", clientID: clientID, host: "/10.0.0.8", assigned: []),
+    ]
+    let topics = [
+        TopicState(
+            name: "orders",
+            partitions: [
+                PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10), produceRate: 12.5),
+                PartitionState(metadata: p1, watermarks: nil),
+            ])
+    ]
+    let groups = [
+        GroupLag(
+            name: group, state: "Stable", memberCount: 2,
+            topics: [
+                GroupTopicLag(
+                    topic: "orders",
+                    partitions: [
+                        PartitionLag(
+                            partition: 0, committed: 7, lag: 3, behindLogStart: false, consumeRate: 2.5,
+                            lagTime: LagTime(seconds: 42.5, method: .interpolation), status: .warn),
+                        PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false, consumeRate: 0),
+                    ])
+            ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil, members: members,
+            catchUpSeconds: 120)
+    ]
     return ClusterSnapshot(
-        clusterName: name, up: true, brokers: [Broker(id: 1, host: "kafka-1", port: 9092)], controllerID: 1,
-        topics: [
-            TopicState(
-                name: "orders",
-                partitions: [
-                    PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10), produceRate: 12.5),
-                    PartitionState(metadata: p1, watermarks: nil),
-                ])
-        ],
-        groups: [
-            GroupLag(
-                name: group, state: "Stable", memberCount: 2,
-                topics: [
-                    GroupTopicLag(
-                        topic: "orders",
-                        partitions: [
-                            PartitionLag(
-                                partition: 0, committed: 7, lag: 3, behindLogStart: false, consumeRate: 2.5,
-                                lagTime: LagTime(seconds: 42.5, method: .interpolation)),
-                            PartitionLag(partition: 1, committed: 4, lag: nil, behindLogStart: false, consumeRate: 0),
-                        ])
-                ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
-        ],
-        discovery: .supported, stageErrors: [.watermarks: "broker 2 down"], partitionsWithoutWatermarks: 1,
-        pollStartedAt: 1_700_000_100, pollDurationSeconds: 0.25, counters: counters)
+        clusterName: name, up: up, brokers: up ? [Broker(id: 1, host: "kafka-1", port: 9092)] : [],
+        controllerID: up ? 1 : nil, topics: up ? topics : [], groups: up ? groups : [], discovery: .supported,
+        stageErrors: [.watermarks: "broker 2 down"], partitionsWithoutWatermarks: 1,
+        pollStartedAt: 1_700_000_100, pollDurationSeconds: 0.25, counters: counters,
+        stageDurations: [.watermarks: 0.125, .metadata: 0.05], rateWindowSeconds: 300, timelinePoints: 7,
+        statusWindowPolls: 10)
 }
 
 private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafkaVersion: "2.0.2")
@@ -126,12 +126,7 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
     }
 
     @Test func aDownClusterShowsOnlyItsSelfMetrics() throws {
-        var down = smallCluster()
-        down.up = false
-        down.brokers = []
-        down.topics = []
-        down.groups = []
-        down.controllerID = nil
+        let down = smallCluster(up: false)
         let parsed = try Exposition(String(decoding: TextRenderer.render([down], info: info), as: UTF8.self))
         #expect(parsed.value("lagwatch_up", ["cluster_name": "prod"]) == 0)
         #expect(parsed.samples("kafka_brokers").isEmpty)
@@ -140,11 +135,12 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
     }
 
     @Test func partitionStatusSeriesOnlyWhenAskedForOneOfSixSet() throws {
-        var snapshot = smallCluster()
+        let snapshot = smallCluster()
         let off = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
         #expect(off.samples("kafka_consumergroup_partition_status").isEmpty)
-        snapshot.exportsPartitionStatus = true
-        let on = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        let options = ["prod": SeriesOptions(partitionStatus: true)]
+        let on = try Exposition(
+            String(decoding: TextRenderer.render([snapshot], options: options, info: info), as: UTF8.self))
         // Partition 0 is judged WARN; partition 1's lag is unknown this poll, so it has no status.
         let series = on.samples("kafka_consumergroup_partition_status", ["partition": "0"])
         #expect(series.count == 6)
@@ -153,12 +149,12 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
     }
 
     @Test func memberSeriesOnlyWhenAskedForWithEscapedLabels() throws {
-        var snapshot = smallCluster()
-        let off = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        let off = try Exposition(String(decoding: TextRenderer.render([smallCluster()], info: info), as: UTF8.self))
         #expect(off.samples("kafka_consumergroup_member_assigned_partitions").isEmpty)
-        snapshot.exportsMemberSeries = true
-        snapshot.groups[0].members![1].clientID = "odd \"client\"\n"
-        let on = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
+        let snapshot = smallCluster(clientID: "odd \"client\"\n")
+        let options = ["prod": SeriesOptions(members: true)]
+        let on = try Exposition(
+            String(decoding: TextRenderer.render([snapshot], options: options, info: info), as: UTF8.self))
         #expect(on.value("kafka_consumergroup_member_assigned_partitions", ["member_id": "billing-1-4f2c", "host": "/10.0.0.7"]) == 2)
         #expect(on.value("kafka_consumergroup_member_assigned_partitions", ["client_id": "odd \"client\"\n"]) == 0)
     }

@@ -146,12 +146,16 @@ private let p1 = TopicPartition("t", 1)
         _ = tracker.record(poll(at: 0, partitions: 1, highs: [0: 0]))
         let added = tracker.record(poll(at: 10, highs: [0: 100, 1: 0]))
         #expect(added.produce == [p0: 10])
-        let snapshot = SnapshotBuilder.build(poll(at: 10, highs: [0: 100, 1: 0]), counters: PollCounters(), rates: added)
-        #expect(snapshot.topics[0].partitions.map(\.produceRate) == [10, nil])
-        #expect(snapshot.topics[0].produceRate == nil)
         let later = tracker.record(poll(at: 20, highs: [0: 200, 1: 30]))
         #expect(later.produce == [p0: 10, p1: 3])
-        let whole = SnapshotBuilder.build(poll(at: 20, highs: [0: 200, 1: 30]), counters: PollCounters(), rates: later)
+
+        // The same polls through the history: the snapshot carries the rates, and the topic's sum waits.
+        var history = ClusterHistory(settings: settings(rateWindowSeconds: 60))
+        _ = history.advance(poll(at: 0, partitions: 1, highs: [0: 0]))
+        let snapshot = history.advance(poll(at: 10, highs: [0: 100, 1: 0]))
+        #expect(snapshot.topics[0].partitions.map(\.produceRate) == [10, nil])
+        #expect(snapshot.topics[0].produceRate == nil)
+        let whole = history.advance(poll(at: 20, highs: [0: 200, 1: 30]))
         #expect(whole.topics[0].produceRate == 13)
     }
 
@@ -222,14 +226,20 @@ private let p1 = TopicPartition("t", 1)
     }
 
     @Test func snapshotCarriesConsumeRatesAndTheirTopicSum() throws {
-        var tracker = RateTracker(windowSeconds: 60)
-        _ = tracker.record(poll(at: 0, highs: [0: 100, 1: 100], committed: ["g": [0: 0, 1: 0]]))
-        let observation = poll(at: 10, highs: [0: 100, 1: 100], committed: ["g": [0: 40, 1: 70]])
-        let snapshot = SnapshotBuilder.build(observation, counters: PollCounters(), rates: tracker.record(observation))
+        var history = ClusterHistory(settings: settings(rateWindowSeconds: 60))
+        _ = history.advance(poll(at: 0, highs: [0: 100, 1: 100], committed: ["g": [0: 0, 1: 0]]))
+        let snapshot = history.advance(poll(at: 10, highs: [0: 100, 1: 100], committed: ["g": [0: 40, 1: 70]]))
         let topic = try #require(snapshot.groups.first?.topics.first)
         #expect(topic.partitions.map(\.consumeRate) == [4, 7])
         #expect(topic.consumeRate == 11)
         #expect(snapshot.rateWindowSeconds == 60)
         #expect(snapshot.topics[0].produceRate == 0)
     }
+}
+
+/// The default analysis settings with another rate window.
+private func settings(rateWindowSeconds: Double) -> AnalysisSettings {
+    var settings = AnalysisSettings()
+    settings.rateWindowSeconds = rateWindowSeconds
+    return settings
 }

@@ -27,9 +27,7 @@ private func group(_ name: String, _ committed: [Int32: Int64?], state: String? 
 
 @Suite struct SnapshotBuilderTests {
     @Test func lagIsHighWatermarkMinusCommittedOffset() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100), 1: (0, 50), 2: (10, 10)], groups: [group("g", [0: 40, 1: 50, 2: 10])]),
-            counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100), 1: (0, 50), 2: (10, 10)], groups: [group("g", [0: 40, 1: 50, 2: 10])]))
         let topic = try #require(snapshot.groups.first?.topics.first)
         #expect(topic.partitions.map(\.lag) == [60, 0, 0])
         #expect(topic.lagSum == 60)
@@ -37,24 +35,19 @@ private func group(_ name: String, _ committed: [Int32: Int64?], state: String? 
     }
 
     @Test func lagIsClampedAtZeroWhenCommittedIsAheadOfTheHighWatermark() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 130])]), counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 130])]))
         #expect(snapshot.groups[0].topics[0].partitions[0].lag == 0)
     }
 
     @Test func partitionsWithoutCommitGetNoSeriesAndAreCounted() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100), 1: (0, 100), 2: (0, 100)], groups: [group("g", [0: 90, 1: nil, 2: nil])]),
-            counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100), 1: (0, 100), 2: (0, 100)], groups: [group("g", [0: 90, 1: nil, 2: nil])]))
         let g = snapshot.groups[0]
         #expect(g.partitionsWithoutCommit == 2)
         #expect(g.topics[0].partitions.map(\.partition) == [0])
     }
 
     @Test func committedBelowLogStartIsCountedAndStillLagged() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (500, 800), 1: (0, 10)], groups: [group("g", [0: 200, 1: 10])]),
-            counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (500, 800), 1: (0, 10)], groups: [group("g", [0: 200, 1: 10])]))
         let g = snapshot.groups[0]
         #expect(g.partitionsBehindLogStart == 1)
         #expect(g.topics[0].partitions[0].lag == 600)
@@ -63,8 +56,7 @@ private func group(_ name: String, _ committed: [Int32: Int64?], state: String? 
     }
 
     @Test func unknownWatermarksDropTheLagAndWithholdTheSum() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 90, 1: 5])]), counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 90, 1: 5])]))
         let topic = snapshot.groups[0].topics[0]
         #expect(topic.partitions.map(\.lag) == [10, nil])
         #expect(topic.lagSum == nil)
@@ -75,28 +67,24 @@ private func group(_ name: String, _ committed: [Int32: Int64?], state: String? 
     @Test func partitionsOfTopicsNotInMetadataVanish() throws {
         var gone = group("g", [0: 1])
         gone.committed[TopicPartition("deleted", 0)] = 7
-        let snapshot = SnapshotBuilder.build(observation(watermarks: [0: (0, 5)], groups: [gone]), counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 5)], groups: [gone]))
         #expect(snapshot.groups[0].topics.map(\.topic) == ["t"])
     }
 
     @Test func groupsWithoutMembersKeepTheirLag() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100)], groups: [group("idle", [0: 10], state: "Empty", members: 0)]),
-            counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100)], groups: [group("idle", [0: 10], state: "Empty", members: 0)]))
         #expect(snapshot.groups[0].memberCount == 0)
         #expect(snapshot.groups[0].topics[0].partitions[0].lag == 90)
     }
 
     @Test func aFailedMetadataRequestMeansDownAndNoKafkaSeries() throws {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 1])], metadata: false), counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [0: (0, 100)], groups: [group("g", [0: 1])], metadata: false))
         #expect(!snapshot.up)
         #expect(snapshot.topics.isEmpty && snapshot.groups.isEmpty && snapshot.brokers.isEmpty)
     }
 
     @Test func groupsAreSortedByName() {
-        let snapshot = SnapshotBuilder.build(
-            observation(watermarks: [:], groups: [group("b", [:]), group("a", [:])]), counters: PollCounters())
+        let snapshot = firstSnapshot(observation(watermarks: [:], groups: [group("b", [:]), group("a", [:])]))
         #expect(snapshot.groups.map(\.name) == ["a", "b"])
     }
 
@@ -142,4 +130,10 @@ private func group(_ name: String, _ committed: [Int32: Int64?], state: String? 
     @Test func anInvalidPatternIsNamed() {
         #expect(throws: NameFilter.InvalidPattern.self) { try NameFilter(include: ["("], exclude: []) }
     }
+}
+
+/// The snapshot a fresh history makes of `observation`: its first poll.
+private func firstSnapshot(_ observation: ClusterObservation) -> ClusterSnapshot {
+    var history = ClusterHistory()
+    return history.advance(observation)
 }

@@ -15,20 +15,14 @@ private func statuses(
     var tracker = StatusTracker(window: window, minLag: minLag)
     var result: [ConsumerStatus?] = []
     for (index, poll) in polls.enumerated() {
-        let partitions = poll.map {
-            [PartitionLag(partition: 0, committed: $0.committed, lag: $0.lag, behindLogStart: behindLogStartAt.contains(index))]
-        } ?? [PartitionLag(partition: 0, committed: 0, lag: nil, behindLogStart: false)]
-        var snapshot = ClusterSnapshot(
-            clusterName: "c", up: true, brokers: [], controllerID: 1, topics: [],
-            groups: [
-                GroupLag(
-                    name: "g", state: nil, memberCount: members, topics: [GroupTopicLag(topic: "t", partitions: partitions)],
-                    partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
-            ],
-            discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: Double(index),
-            pollDurationSeconds: 0, counters: PollCounters())
-        tracker.judge(&snapshot)
-        result.append(snapshot.groups[0].topics[0].partitions[0].status)
+        tracker.beginPoll()
+        result.append(
+            poll.map {
+                tracker.judge(
+                    group: "g", partition: TopicPartition("t", 0), committed: $0.committed, lag: $0.lag,
+                    hasMembers: (members ?? 0) > 0, behindLogStart: behindLogStartAt.contains(index))
+            })
+        tracker.endPoll()
     }
     return result
 }
@@ -114,25 +108,18 @@ private func statuses(
 
     @Test func errOutranksEverythingAndTheGroupTakesTheWorst() {
         #expect(ConsumerStatus.allCases.sorted() == [.ok, .warn, .rewind, .stall, .stop, .err])
-        var group = GroupLag(
-            name: "g", state: nil, memberCount: nil,
-            topics: [
-                GroupTopicLag(
-                    topic: "t",
-                    partitions: [
-                        PartitionLag(partition: 0, committed: 1, lag: 0, behindLogStart: false),
-                        PartitionLag(partition: 1, committed: 1, lag: 0, behindLogStart: false),
-                        PartitionLag(partition: 2, committed: 1, lag: 0, behindLogStart: false),
-                    ])
-            ], partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
-        #expect(group.status == .ok)
-        group.topics[0].partitions[0].status = .warn
-        group.topics[0].partitions[1].status = .stop
-        group.topics[0].partitions[2].status = .warn
-        #expect(group.status == .stop)
-        #expect(group.partitionsByStatus == [.warn: 2, .stop: 1])
-        group.fetchError = "timed out"
-        #expect(group.status == nil)
+        func group(_ statuses: [ConsumerStatus?], fetchError: String? = nil) -> GroupLag {
+            let partitions = statuses.enumerated().map { index, status in
+                PartitionLag(partition: Int32(index), committed: 1, lag: 0, behindLogStart: false, status: status)
+            }
+            return GroupLag(
+                name: "g", state: nil, memberCount: nil, topics: [GroupTopicLag(topic: "t", partitions: partitions)],
+                partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: fetchError)
+        }
+        #expect(group([nil, nil, nil]).status == .ok)
+        #expect(group([.warn, .stop, .warn]).status == .stop)
+        #expect(group([.warn, .stop, .warn]).partitionsByStatus == [.warn: 2, .stop: 1])
+        #expect(group([], fetchError: "timed out").status == nil)
     }
 
     // MARK: Memory
@@ -140,17 +127,13 @@ private func statuses(
     @Test func groupPartitionsUnseenForAWindowAreForgotten() {
         var tracker = StatusTracker(window: 3)
         func poll(_ groups: [String]) {
-            var snapshot = ClusterSnapshot(
-                clusterName: "c", up: true, brokers: [], controllerID: 1, topics: [],
-                groups: groups.map {
-                    GroupLag(
-                        name: $0, state: nil, memberCount: nil,
-                        topics: [GroupTopicLag(topic: "t", partitions: [PartitionLag(partition: 0, committed: 1, lag: 1, behindLogStart: false)])],
-                        partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
-                },
-                discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: 0,
-                pollDurationSeconds: 0, counters: PollCounters())
-            tracker.judge(&snapshot)
+            tracker.beginPoll()
+            for group in groups {
+                _ = tracker.judge(
+                    group: group, partition: TopicPartition("t", 0), committed: 1, lag: 1, hasMembers: false,
+                    behindLogStart: false)
+            }
+            tracker.endPoll()
         }
         poll(["a", "b"])
         #expect(tracker.trackedPartitions == 2)
@@ -179,7 +162,7 @@ private func statuses(
             clusterName: "c", metadata: ClusterMetadata(brokers: [], controllerID: 1, topics: [topic]), watermarks: watermarks,
             groups: [GroupObservation(name: "g", committed: committed)], discovery: .disabled, stageErrors: [:],
             startedAt: 0, durationSeconds: 0)
-        return SnapshotBuilder.build(observation, counters: PollCounters(), rates: rates).groups[0]
+        return SnapshotBuilder.lag(of: observation.groups[0], in: SnapshotBuilder.Context(observation, rates: rates))
     }
 
     @Test func theSlowestLaggingPartitionDecides() {
@@ -205,22 +188,33 @@ private func statuses(
 
 @Suite struct StatusAndCatchUpTests {
     @Test func aStoppedGroupHasNoCatchUpTimeWhateverItsAverageRates() {
-        var tracker = StatusTracker(window: 3)
-        var last: GroupLag?
-        for _ in 0..<3 {
-            var group = GroupLag(
-                name: "g", state: nil, memberCount: nil,
-                topics: [GroupTopicLag(topic: "t", partitions: [PartitionLag(partition: 0, committed: 30, lag: 70, behindLogStart: false)])],
-                partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, fetchError: nil)
-            group.catchUpSeconds = 21  // what a consume rate still remembering earlier commits gives
-            var snapshot = ClusterSnapshot(
-                clusterName: "c", up: true, brokers: [], controllerID: 1, topics: [], groups: [group],
-                discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0, pollStartedAt: 0,
-                pollDurationSeconds: 0, counters: PollCounters())
-            tracker.judge(&snapshot)
-            last = snapshot.groups[0]
+        // Group g reads t/0 to offset 30 in the first 10 s, then stops there with 70 messages left; over a
+        // 60 s window its consume rate still remembers those commits.
+        var settings = AnalysisSettings()
+        settings.rateWindowSeconds = 60
+        settings.statusWindowPolls = 3
+        var history = ClusterHistory(settings: settings)
+        let topic = TopicMetadata(
+            name: "t", partitions: [PartitionMetadata(partition: 0, leader: 1, replicas: [1], inSyncReplicas: [1])])
+        func poll(at time: Double, committed: Int64) -> GroupLag? {
+            let key = TopicPartition("t", 0)
+            let observation = ClusterObservation(
+                clusterName: "c", metadata: ClusterMetadata(brokers: [], controllerID: 1, topics: [topic]),
+                watermarks: [key: Watermarks(low: 0, high: 100)],
+                groups: [GroupObservation(name: "g", committed: [key: committed])], discovery: .disabled,
+                stageErrors: [:], startedAt: time, durationSeconds: 0)
+            return history.advance(observation).groups.first
         }
-        #expect(last?.status == .stop)
-        #expect(last?.catchUpSeconds == nil)
+        _ = poll(at: 0, committed: 0)
+        let moving = poll(at: 10, committed: 30)
+        #expect(moving?.status == .ok)
+        #expect(moving?.catchUpSeconds == 70 / 3.0, "70 messages at 3 messages/s, nothing produced")
+        // The poll at 10 s is the first of three at offset 30: STOP comes with the third.
+        let stalled = poll(at: 20, committed: 30)
+        #expect(stalled?.status == .ok)
+        #expect(stalled?.catchUpSeconds != nil, "not yet stopped: the rate still counts")
+        let stopped = poll(at: 30, committed: 30)
+        #expect(stopped?.status == .stop)
+        #expect(stopped?.catchUpSeconds == nil)
     }
 }

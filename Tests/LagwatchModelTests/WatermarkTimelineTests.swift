@@ -138,7 +138,7 @@ private func timeline(
 
     @Test func snapshotDatesEachPartitionAndTakesMaximaOnlyOverKnownOnes() throws {
         // Topic t, partitions 0–2, written at 10 messages/s from t = 1000 s; lagwatch polled it since then.
-        var timelines = WatermarkTimelines(capacity: 32)
+        var history = ClusterHistory()
         func observation(at time: Double, committed: [Int32: Int64]) -> ClusterObservation {
             let topic = TopicMetadata(
                 name: "t",
@@ -155,11 +155,10 @@ private func timeline(
             observation.observedAt[.watermarks] = time
             return observation
         }
-        for time in stride(from: 1000.0, to: 1300, by: 15) { timelines.record(observation(at: time, committed: [:])) }
+        for time in stride(from: 1000.0, to: 1300, by: 15) { _ = history.advance(observation(at: time, committed: [:])) }
         // At 1300: p0 caught up, p1 read up to 30 s ago, p2 up to 350 s ago (extrapolated: within the span).
         let now = observation(at: 1300, committed: [0: 13_000, 1: 12_699, 2: 9_499])
-        timelines.record(now)
-        let group = try #require(SnapshotBuilder.build(now, counters: PollCounters(), timelines: timelines).groups.first)
+        let group = try #require(history.advance(now).groups.first)
         let partitions = group.topics[0].partitions
         #expect(partitions[0].lagTime == LagTime(seconds: 0, method: .interpolation))
         #expect(abs(partitions[1].lagTime!.seconds - 30) < 1e-6 && partitions[1].lagTime!.method == .interpolation)
@@ -170,8 +169,7 @@ private func timeline(
 
         // Further back than the history can date: unknown, counted, and the maxima are withheld.
         let old = observation(at: 1315, committed: [0: 13_150, 1: 100])
-        timelines.record(old)
-        let withUnknown = try #require(SnapshotBuilder.build(old, counters: PollCounters(), timelines: timelines).groups.first)
+        let withUnknown = try #require(history.advance(old).groups.first)
         #expect(withUnknown.topics[0].partitions[1].lagTime == nil)
         #expect(withUnknown.topics[0].partitions[1].lag == 13_050)
         #expect(withUnknown.partitionsWithoutLagTime == 1)
