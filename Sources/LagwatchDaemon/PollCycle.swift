@@ -1,11 +1,12 @@
-import Dispatch
 public import LagwatchConfig
 public import LagwatchKafka
 public import LagwatchModel
 
-/// One poll of one cluster: metadata, then groups and their committed offsets, then watermarks, so that
-/// lag is never negative from timing. Each stage's failure is recorded and the next stages go on with what
-/// they have; nothing here throws.
+/// One poll of one cluster, in stages: metadata, then groups and their committed offsets, then
+/// watermarks (so that lag is never negative from timing), then record timestamps for the exact method.
+/// Each stage is one function returning a typed result and, when it failed in whole or in part, why; the
+/// ``StageRunner`` times it and records the failure, and the next stages go on with what they have.
+/// Nothing here throws.
 public enum PollCycle {
     /// Runs one poll with `client` according to `cluster`, reading record timestamps for the groups `exact`
     /// chooses. `now` gives wall-clock seconds since the epoch.
@@ -13,67 +14,91 @@ public enum PollCycle {
         client: any ClusterClient,
         cluster: ClusterConfiguration,
         exact: ExactLagSettings = ExactLagSettings(),
-        now: () -> Double
+        now: @escaping () -> Double
     ) -> ClusterObservation {
-        let startedAt = now()
-        var errors: [PollStage: String] = [:]
-        var durations: [PollStage: Double] = [:]
-        var observedAt: [PollStage: Double] = [:]
-        var stageStart = startedAt
-        /// Records the time since the previous stage ended as `stage`'s, and its middle as when its data was seen.
-        func finished(_ stage: PollStage) {
-            let time = now()
-            durations[stage] = time - stageStart
-            observedAt[stage] = stageStart + (time - stageStart) / 2
-            stageStart = time
-        }
+        var stages = StageRunner(now: now)
         client.serveCallbacks()
-
-        let metadata: ClusterMetadata
-        do {
-            metadata = filtered(try client.metadata(timeoutMilliseconds: cluster.metadataTimeoutMilliseconds), cluster)
-            finished(.metadata)
-        } catch {
-            finished(.metadata)
-            errors[.metadata] = "\(error)"
-            var observation = ClusterObservation(
-                clusterName: cluster.name, metadata: nil, watermarks: [:], groups: [],
-                discovery: cluster.discoverGroups ? .failed(reason: "\(error)") : .disabled, stageErrors: errors,
-                startedAt: startedAt, durationSeconds: now() - startedAt)
-            observation.stageDurations = durations
-            observation.observedAt = observedAt
-            return observation
+        guard let metadata = stages.run(.metadata, { metadataStage(client, cluster) }) else {
+            let reason = stages.errors[.metadata] ?? ""
+            return stages.observation(
+                cluster.name, metadata: nil, watermarks: [:], groups: [],
+                discovery: cluster.discoverGroups ? .failed(reason: reason) : .disabled)
         }
-
-        // Groups: the configured ones, plus those the broker lists.
-        var discovery = GroupDiscoveryStatus.disabled
-        var descriptions: [String: GroupDescription] = [:]
-        var discovered: [String] = []
-        if cluster.discoverGroups {
-            switch client.listGroups(waitMilliseconds: cluster.offsetsWaitMilliseconds) {
-            case .success(let listings):
-                discovery = .supported
-                discovered = listings.map(\.name).filter { cluster.groups.accepts($0) }
-                if cluster.describeGroups, !discovered.isEmpty {
-                    for (name, result) in client.describeGroups(discovered, waitMilliseconds: cluster.offsetsWaitMilliseconds) {
-                        if case .success(let description) = result { descriptions[name] = description }
-                    }
-                    if descriptions.count < discovered.count {
-                        errors[.groupDiscovery] =
-                            "\(discovered.count - descriptions.count) of \(discovered.count) groups could not be described"
-                    }
+        let listing =
+            cluster.discoverGroups ? stages.run(.groupDiscovery, { discoveryStage(client, cluster) }) : GroupListingResult()
+        let requests = offsetRequests(cluster: cluster, discovered: listing.names, metadata: metadata)
+        let groups = stages.run(.committedOffsets) {
+            committedOffsetsStage(client, cluster, requests: requests, descriptions: listing.descriptions)
+        }
+        let watermarks = stages.run(.watermarks, { watermarksStage(client, cluster, metadata) })
+        var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
+        if let chosen = exact.groups {
+            let wanted = exactRequests(
+                groups: groups.filter { chosen.accepts($0.name) }, watermarks: watermarks, limit: exact.maxPartitions)
+            if !wanted.isEmpty {
+                recordTimes = stages.run(.recordTimestamps) {
+                    recordTimestampsStage(client, wanted, timeoutMilliseconds: exact.timeoutMilliseconds)
                 }
-            case .failure(let error) where error.code == .unsupported:
-                discovery = .unsupported(reason: error.message)
-            case .failure(let error):
-                discovery = .failed(reason: error.message)
-                errors[.groupDiscovery] = error.message
             }
         }
-        if cluster.discoverGroups { finished(.groupDiscovery) }
-        let requests = offsetRequests(cluster: cluster, discovered: discovered, metadata: metadata)
-        // A configured group none of whose topics exist asks about nothing: an empty partition list is not
-        // sent, since the broker could read it as "every partition".
+        var observation = stages.observation(
+            cluster.name, metadata: metadata, watermarks: watermarks, groups: groups, discovery: listing.discovery)
+        observation.recordTimes = recordTimes
+        return observation
+    }
+
+    // MARK: - Stages
+
+    /// The cluster's metadata, with the topics the cluster's filter accepts.
+    static func metadataStage(_ client: any ClusterClient, _ cluster: ClusterConfiguration) -> Staged<ClusterMetadata?> {
+        do {
+            return Staged(filtered(try client.metadata(timeoutMilliseconds: cluster.metadataTimeoutMilliseconds), cluster))
+        } catch {
+            return Staged(nil, error: "\(error)")
+        }
+    }
+
+    /// What group discovery found: whether listing works, the listed groups the filter accepts, and their
+    /// descriptions.
+    struct GroupListingResult {
+        var discovery = GroupDiscoveryStatus.disabled
+        var names: [String] = []
+        var descriptions: [String: GroupDescription] = [:]
+    }
+
+    /// Lists the cluster's groups and describes the ones the filter accepts. A cluster that does not let
+    /// lagwatch list groups is not a failure: the configured groups are still watched.
+    static func discoveryStage(_ client: any ClusterClient, _ cluster: ClusterConfiguration) -> Staged<GroupListingResult> {
+        var result = GroupListingResult()
+        switch client.listGroups(waitMilliseconds: cluster.offsetsWaitMilliseconds) {
+        case .success(let listings):
+            result.discovery = .supported
+            result.names = listings.map(\.name).filter { cluster.groups.accepts($0) }
+        case .failure(let error) where error.code == .unsupported:
+            result.discovery = .unsupported(reason: error.message)
+            return Staged(result)
+        case .failure(let error):
+            result.discovery = .failed(reason: error.message)
+            return Staged(result, error: error.message)
+        }
+        guard cluster.describeGroups, !result.names.isEmpty else { return Staged(result) }
+        for (name, answer) in client.describeGroups(result.names, waitMilliseconds: cluster.offsetsWaitMilliseconds) {
+            if case .success(let description) = answer { result.descriptions[name] = description }
+        }
+        let undescribed = result.names.count - result.descriptions.count
+        return Staged(
+            result,
+            error: undescribed > 0 ? "\(undescribed) of \(result.names.count) groups could not be described" : nil)
+    }
+
+    /// Fetches each request's committed offsets. A configured group none of whose topics exist asks about
+    /// nothing: an empty partition list is not sent, since the broker could read it as "every partition".
+    static func committedOffsetsStage(
+        _ client: any ClusterClient,
+        _ cluster: ClusterConfiguration,
+        requests: [CommittedOffsetsRequest],
+        descriptions: [String: GroupDescription]
+    ) -> Staged<[GroupObservation]> {
         var fetched = client.committedOffsets(
             requests.filter { $0.partitions?.isEmpty != true }, maxInFlight: cluster.maxInFlightRequests,
             waitMilliseconds: cluster.offsetsWaitMilliseconds)
@@ -81,61 +106,63 @@ public enum PollCycle {
         var groups: [GroupObservation] = []
         var failures: [String] = []
         for request in requests {
-            let result = fetched[request.group] ?? .failure(KafkaError(.timeout, "no answer for group '\(request.group)'"))
-            var committed: [TopicPartition: Int64?] = [:]
-            var fetchError: String?
-            switch result {
-            case .success(let offsets): committed = offsets
+            let description = descriptions[request.group]
+            switch fetched[request.group] ?? .failure(KafkaError(.timeout, "no answer for group '\(request.group)'")) {
+            case .success(let offsets):
+                groups.append(
+                    GroupObservation(
+                        name: request.group, state: description?.state, members: description?.members,
+                        committed: offsets))
             case .failure(let error):
                 failures.append(error.message)
-                fetchError = error.message
+                groups.append(
+                    GroupObservation(
+                        name: request.group, state: description?.state, members: description?.members,
+                        committed: [:], fetchError: error.message))
             }
-            let description = descriptions[request.group]
-            groups.append(
-                GroupObservation(
-                    name: request.group, state: description?.state, members: description?.members,
-                    committed: committed, fetchError: fetchError))
         }
-        if let first = failures.first {
-            errors[.committedOffsets] = "\(failures.count) of \(requests.count) groups failed; first: \(first)"
-        }
-        finished(.committedOffsets)
+        return Staged(
+            groups,
+            error: failures.first.map { "\(failures.count) of \(requests.count) groups failed; first: \($0)" })
+    }
 
-        // Watermarks last: fetched after the committed offsets, so high watermark ≥ committed offset.
+    /// The watermarks of every partition that has a leader, asked of the leaders.
+    static func watermarksStage(
+        _ client: any ClusterClient,
+        _ cluster: ClusterConfiguration,
+        _ metadata: ClusterMetadata
+    ) -> Staged<[TopicPartition: Watermarks]> {
         var leaders: [TopicPartition: Int32] = [:]
+        var partitions = 0
         for topic in metadata.topics {
+            partitions += topic.partitions.count
             for partition in topic.partitions where partition.leader >= 0 {
                 leaders[TopicPartition(topic.name, partition.partition)] = partition.leader
             }
         }
         let marks = client.watermarks(
-            leaders: leaders, batchSize: cluster.watermarkBatchSize, timeoutMilliseconds: cluster.watermarksTimeoutMilliseconds)
+            leaders: leaders, batchSize: cluster.watermarkBatchSize,
+            timeoutMilliseconds: cluster.watermarksTimeoutMilliseconds)
         if !marks.errors.isEmpty {
-            errors[.watermarks] = marks.errors.sorted().joined(separator: "; ")
-        } else if marks.watermarks.count < leaders.count || leaders.count < metadata.topics.reduce(0, { $0 + $1.partitions.count }) {
-            errors[.watermarks] = "some partitions have no leader or no watermarks"
+            return Staged(marks.watermarks, error: marks.errors.sorted().joined(separator: "; "))
         }
-        finished(.watermarks)
-        var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
-        if let chosen = exact.groups {
-            let wanted = exactRequests(groups: groups.filter { chosen.accepts($0.name) }, watermarks: marks.watermarks, limit: exact.maxPartitions)
-            if !wanted.isEmpty {
-                recordTimes = readRecords(wanted, client: client, timeoutMilliseconds: exact.timeoutMilliseconds)
-                let asked = wanted.values.reduce(0) { $0 + $1.count }
-                let answered = recordTimes.values.reduce(0) { $0 + $1.count }
-                if answered < asked {
-                    errors[.recordTimestamps] = "\(asked - answered) of \(asked) records not read in time or out of range"
-                }
-                finished(.recordTimestamps)
-            }
+        if marks.watermarks.count < leaders.count || leaders.count < partitions {
+            return Staged(marks.watermarks, error: "some partitions have no leader or no watermarks")
         }
-        var observation = ClusterObservation(
-            clusterName: cluster.name, metadata: metadata, watermarks: marks.watermarks, groups: groups,
-            discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
-        observation.stageDurations = durations
-        observation.observedAt = observedAt
-        observation.recordTimes = recordTimes
-        return observation
+        return Staged(marks.watermarks)
+    }
+
+    /// Reads the timestamps of the records `wanted`; fails in part when some were not read in time.
+    static func recordTimestampsStage(
+        _ client: any ClusterClient,
+        _ wanted: [TopicPartition: Set<Int64>],
+        timeoutMilliseconds: Int
+    ) -> Staged<[TopicPartition: [Int64: RecordTime]]> {
+        let found = readRecords(wanted, client: client, timeoutMilliseconds: timeoutMilliseconds)
+        let asked = wanted.values.reduce(0) { $0 + $1.count }
+        let answered = found.values.reduce(0) { $0 + $1.count }
+        return Staged(
+            found, error: answered < asked ? "\(asked - answered) of \(asked) records not read in time or out of range" : nil)
     }
 
     /// The committed offsets to date exactly: every lagging partition of the chosen groups, at most `limit`
@@ -170,13 +197,11 @@ public enum PollCycle {
     ) -> [TopicPartition: [Int64: RecordTime]] {
         var queues = wanted.mapValues { $0.sorted() }
         var found: [TopicPartition: [Int64: RecordTime]] = [:]
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeoutMilliseconds)) * 1_000_000
-        while !queues.isEmpty {
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { break }
+        let deadline = Deadline(milliseconds: timeoutMilliseconds)
+        while !queues.isEmpty, !deadline.hasPassed {
             var round: [TopicPartition: Int64] = [:]
             for (key, offsets) in queues { round[key] = offsets[0] }
-            let answers = client.recordTimes(at: round, timeoutMilliseconds: Int((deadline - now) / 1_000_000))
+            let answers = client.recordTimes(at: round, timeoutMilliseconds: deadline.remainingMilliseconds)
             for (key, offset) in round {
                 if let answer = answers[key] { found[key, default: [:]][offset] = answer }
                 queues[key]!.removeFirst()
@@ -215,5 +240,61 @@ public enum PollCycle {
             requests.append(CommittedOffsetsRequest(group: name, partitions: nil))
         }
         return requests
+    }
+}
+
+/// A stage's result, and why it failed in whole or in part (`nil`: it succeeded).
+struct Staged<Value> {
+    var value: Value
+    var error: String?
+
+    init(_ value: Value, error: String? = nil) {
+        self.value = value
+        self.error = error
+    }
+}
+
+/// Runs the stages of one poll in order: times each, takes the middle of it as when its data was seen, and
+/// records its error. The one place a stage's self-metrics come from.
+struct StageRunner {
+    private let now: () -> Double
+    /// When the poll started.
+    let startedAt: Double
+    private var stageStart: Double
+    private(set) var errors: [PollStage: String] = [:]
+    private var durations: [PollStage: Double] = [:]
+    private var observedAt: [PollStage: Double] = [:]
+
+    init(now: @escaping () -> Double) {
+        self.now = now
+        startedAt = now()
+        stageStart = startedAt
+    }
+
+    /// Runs `stage` and returns its value.
+    mutating func run<Value>(_ stage: PollStage, _ body: () -> Staged<Value>) -> Value {
+        let result = body()
+        let time = now()
+        durations[stage] = time - stageStart
+        observedAt[stage] = stageStart + (time - stageStart) / 2
+        stageStart = time
+        if let error = result.error { errors[stage] = error }
+        return result.value
+    }
+
+    /// The poll's observation, with the stages' errors, durations and times.
+    func observation(
+        _ clusterName: String,
+        metadata: ClusterMetadata?,
+        watermarks: [TopicPartition: Watermarks],
+        groups: [GroupObservation],
+        discovery: GroupDiscoveryStatus
+    ) -> ClusterObservation {
+        var observation = ClusterObservation(
+            clusterName: clusterName, metadata: metadata, watermarks: watermarks, groups: groups,
+            discovery: discovery, stageErrors: errors, startedAt: startedAt, durationSeconds: now() - startedAt)
+        observation.stageDurations = durations
+        observation.observedAt = observedAt
+        return observation
     }
 }

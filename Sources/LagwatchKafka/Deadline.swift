@@ -3,17 +3,19 @@ import Glibc
 #endif
 
 /// A point on the monotonic clock after which a wait should end.
-struct Deadline {
+public struct Deadline: Sendable {
     private let end: UInt64
 
-    init(milliseconds: Int) {
+    /// The deadline `milliseconds` from now (now, for a negative value).
+    public init(milliseconds: Int) {
         end = Self.nowNanoseconds() &+ UInt64(max(0, milliseconds)) &* 1_000_000
     }
 
-    var hasPassed: Bool { Self.nowNanoseconds() >= end }
+    /// Whether the deadline is reached.
+    public var hasPassed: Bool { Self.nowNanoseconds() >= end }
 
     /// Milliseconds left, at least 0.
-    var remainingMilliseconds: Int {
+    public var remainingMilliseconds: Int {
         let now = Self.nowNanoseconds()
         return now >= end ? 0 : Int((end - now) / 1_000_000)
     }

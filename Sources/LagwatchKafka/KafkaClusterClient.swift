@@ -1,4 +1,3 @@
-import Dispatch
 import FoundationEssentials
 public import LagwatchModel
 public import Logging

@@ -1,5 +1,4 @@
 internal import CRdKafka
-import Dispatch
 public import LagwatchModel
 public import Logging
 
@@ -62,11 +61,9 @@ public final class RecordReader: @unchecked Sendable {
         }
         var found: [TopicPartition: RecordTime] = [:]
         var failed = Set<TopicPartition>()
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(max(0, timeoutMilliseconds)) * 1_000_000
-        while found.count + failed.count < offsets.count {
-            let now = DispatchTime.now().uptimeNanoseconds
-            guard now < deadline else { break }
-            let wait = Int32(min(100, max(1, (deadline - now) / 1_000_000)))
+        let deadline = Deadline(milliseconds: timeoutMilliseconds)
+        while found.count + failed.count < offsets.count, !deadline.hasPassed {
+            let wait = Int32(min(100, max(1, deadline.remainingMilliseconds)))
             guard let message = rd_kafka_consumer_poll(handle.pointer, wait) else { continue }
             defer { rd_kafka_message_destroy(message) }
             guard let topic = message.pointee.rkt else { continue }

@@ -14,6 +14,20 @@ import Testing
         return cluster
     }
 
+    @Test func eachStageIsTimedByTheClockReadingsAroundIt() {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 1]))
+        fake.listing = .success([])
+        fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 9)]
+        // Start, then the end of metadata, discovery, committed offsets and watermarks, then the poll's end.
+        let readings = Mutex([100.0, 101, 103, 106, 110, 111])
+        let observation = PollCycle.observe(client: fake, cluster: cluster(), now: { readings.withLock { $0.removeFirst() } })
+        #expect(observation.startedAt == 100 && observation.durationSeconds == 11)
+        #expect(observation.stageDurations == [.metadata: 1, .groupDiscovery: 2, .committedOffsets: 3, .watermarks: 4])
+        #expect(observation.committedObservedAt == 104.5)
+        #expect(observation.watermarksObservedAt == 108)
+        #expect(readings.withLock { $0.isEmpty })
+    }
+
     @Test func discoveredGroupsAreDescribedAndTheirOffsetsFetched() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 2]))
         fake.listing = .success([
