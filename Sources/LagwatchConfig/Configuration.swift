@@ -37,29 +37,21 @@ public struct Configuration: Sendable {
     public var rateWindowSeconds: Double {
         configuredRateWindowSeconds ?? max(AnalysisSettings().rateWindowSeconds, 4 * pollIntervalSeconds)
     }
-    /// Points of (time, high watermark) kept per partition to estimate lag in seconds; 16 bytes each.
-    public var timeLagHistoryPoints = AnalysisSettings().timelinePoints
-    /// Polls the consumer status rules look back over.
-    public var statusWindowPolls = AnalysisSettings().statusWindowPolls
-    /// Lag, in messages, at or below which the status rules count a partition as caught up.
-    public var statusMinLag = AnalysisSettings().statusMinLag
-    /// Whether each group partition's status is exported as its own series (six per partition).
-    public var exportsPartitionStatus = AnalysisSettings().exportsPartitionStatus
-
-    /// Which groups get the exact lag-in-seconds method, and its bounds per poll.
-    public var exactLag = ExactLagSettings()
-
-    /// The settings the pollers analyse with.
+    /// How the pollers make rates, lag times and statuses (the settings of the `rates`, `time_lag` and
+    /// `status` sections). Its rate window follows ``rateWindowSeconds``: reading gives the window in
+    /// effect, and setting another window configures it.
     public var analysis: AnalysisSettings {
-        var settings = AnalysisSettings()
-        settings.rateWindowSeconds = rateWindowSeconds
-        settings.timelinePoints = timeLagHistoryPoints
-        settings.statusWindowPolls = statusWindowPolls
-        settings.statusMinLag = statusMinLag
-        settings.exportsPartitionStatus = exportsPartitionStatus
-        settings.exact = exactLag
-        return settings
+        get {
+            var settings = analysisStorage
+            settings.rateWindowSeconds = rateWindowSeconds
+            return settings
+        }
+        set {
+            if newValue.rateWindowSeconds != rateWindowSeconds { configuredRateWindowSeconds = newValue.rateWindowSeconds }
+            analysisStorage = newValue
+        }
     }
+    private var analysisStorage = AnalysisSettings()
     /// Log verbosity.
     public var logLevel: LogLevel = .info
     /// Log format.

@@ -21,61 +21,11 @@ extension ConfigurationLoader {
         if let interval = try top.seconds("poll_interval", range: 1...3600) {
             configuration.pollIntervalSeconds = interval
         }
-        if let rates = try top.mapping("rates") {
-            try rates.rejectUnknownKeys(["window"])
-            if let window = try rates.seconds("window", range: rateWindowRange) {
-                configuration.configuredRateWindowSeconds = window
-            }
-            if let problem = rateWindowProblem(configuration) { throw rates.error(at: "window", problem) }
-        }
-        if let timeLag = try top.mapping("time_lag") {
-            try timeLag.rejectUnknownKeys(["history_points", "exact_groups", "exact_max_partitions", "exact_timeout"])
-            if let points = try timeLag.int("history_points", range: 3...4096) {
-                configuration.timeLagHistoryPoints = points
-            }
-            if let patterns = try timeLag.strings("exact_groups"), !patterns.isEmpty {
-                do {
-                    configuration.exactLag.groups = try NameFilter(include: patterns, exclude: [])
-                } catch let error as NameFilter.InvalidPattern {
-                    throw timeLag.error(at: "exact_groups", error.description)
-                }
-            }
-            if let limit = try timeLag.int("exact_max_partitions", range: 1...100_000) {
-                configuration.exactLag.maxPartitions = limit
-            }
-            if let timeout = try timeLag.seconds("exact_timeout", range: 0.1...60) {
-                configuration.exactLag.timeoutMilliseconds = Int(timeout * 1000)
-            }
-        }
-        if let status = try top.mapping("status") {
-            try status.rejectUnknownKeys(["window_polls", "min_lag", "partition_series"])
-            if let polls = try status.int("window_polls", range: 3...1000) { configuration.statusWindowPolls = polls }
-            if let lag = try status.int("min_lag", range: 0...1_000_000_000) { configuration.statusMinLag = Int64(lag) }
-            if let series = try status.bool("partition_series") { configuration.exportsPartitionStatus = series }
-        }
-        if let web = try top.mapping("web") {
-            try web.rejectUnknownKeys(["listen_address", "telemetry_path", "config_file"])
-            if let file = try web.string("config_file") {
-                configuration.webSecurity = try WebSecurity.load(path: file)
-            }
-            if let address = try web.string("listen_address") {
-                try rethrow(at: web, "listen_address") { try validateListenAddress(address, location: "") }
-                configuration.listenAddress = address
-            }
-            if let path = try web.string("telemetry_path") {
-                try rethrow(at: web, "telemetry_path") { try validateTelemetryPath(path, location: "") }
-                configuration.telemetryPath = path
-            }
-        }
-        if let log = try top.mapping("log") {
-            try log.rejectUnknownKeys(["level", "format"])
-            if let level = try log.string("level") {
-                try rethrow(at: log, "level") { configuration.logLevel = try choice(level, location: "") }
-            }
-            if let format = try log.string("format") {
-                try rethrow(at: log, "format") { configuration.logFormat = try choice(format, location: "") }
-            }
-        }
+        if let rates = try top.mapping("rates") { try parseRates(rates, into: &configuration) }
+        if let timeLag = try top.mapping("time_lag") { try parseTimeLag(timeLag, into: &configuration.analysis) }
+        if let status = try top.mapping("status") { try parseStatus(status, into: &configuration.analysis) }
+        if let web = try top.mapping("web") { try parseWeb(web, into: &configuration) }
+        if let log = try top.mapping("log") { try parseLog(log, into: &configuration) }
         for (index, node) in (try top.sequence("clusters") ?? []).enumerated() {
             let cluster = try YAMLMapping(node, fileName: fileName, path: "clusters[\(index)]")
             let parsed = try parseCluster(cluster, index: index, environment: environment)
@@ -85,6 +35,66 @@ extension ConfigurationLoader {
             configuration.clusters.append(parsed)
         }
         return configuration
+    }
+
+    private static func parseRates(_ rates: YAMLMapping, into configuration: inout Configuration) throws {
+        try rates.rejectUnknownKeys(["window"])
+        if let window = try rates.seconds("window", range: rateWindowRange) {
+            configuration.configuredRateWindowSeconds = window
+        }
+        if let problem = rateWindowProblem(configuration) { throw rates.error(at: "window", problem) }
+    }
+
+    private static func parseTimeLag(_ timeLag: YAMLMapping, into analysis: inout AnalysisSettings) throws {
+        try timeLag.rejectUnknownKeys(["history_points", "exact_groups", "exact_max_partitions", "exact_timeout"])
+        if let points = try timeLag.int("history_points", range: 3...4096) {
+            analysis.timelinePoints = points
+        }
+        if let patterns = try timeLag.strings("exact_groups"), !patterns.isEmpty {
+            do {
+                analysis.exact.groups = try NameFilter(include: patterns, exclude: [])
+            } catch let error as NameFilter.InvalidPattern {
+                throw timeLag.error(at: "exact_groups", error.description)
+            }
+        }
+        if let limit = try timeLag.int("exact_max_partitions", range: 1...100_000) {
+            analysis.exact.maxPartitions = limit
+        }
+        if let timeout = try timeLag.seconds("exact_timeout", range: 0.1...60) {
+            analysis.exact.timeoutMilliseconds = Int(timeout * 1000)
+        }
+    }
+
+    private static func parseStatus(_ status: YAMLMapping, into analysis: inout AnalysisSettings) throws {
+        try status.rejectUnknownKeys(["window_polls", "min_lag", "partition_series"])
+        if let polls = try status.int("window_polls", range: 3...1000) { analysis.statusWindowPolls = polls }
+        if let lag = try status.int("min_lag", range: 0...1_000_000_000) { analysis.statusMinLag = Int64(lag) }
+        if let series = try status.bool("partition_series") { analysis.exportsPartitionStatus = series }
+    }
+
+    private static func parseWeb(_ web: YAMLMapping, into configuration: inout Configuration) throws {
+        try web.rejectUnknownKeys(["listen_address", "telemetry_path", "config_file"])
+        if let file = try web.string("config_file") {
+            configuration.webSecurity = try WebSecurity.load(path: file)
+        }
+        if let address = try web.string("listen_address") {
+            try rethrow(at: web, "listen_address") { try validateListenAddress(address, location: "") }
+            configuration.listenAddress = address
+        }
+        if let path = try web.string("telemetry_path") {
+            try rethrow(at: web, "telemetry_path") { try validateTelemetryPath(path, location: "") }
+            configuration.telemetryPath = path
+        }
+    }
+
+    private static func parseLog(_ log: YAMLMapping, into configuration: inout Configuration) throws {
+        try log.rejectUnknownKeys(["level", "format"])
+        if let level = try log.string("level") {
+            try rethrow(at: log, "level") { configuration.logLevel = try choice(level, location: "") }
+        }
+        if let format = try log.string("format") {
+            try rethrow(at: log, "format") { configuration.logFormat = try choice(format, location: "") }
+        }
     }
 
     private static func parseCluster(
@@ -107,21 +117,7 @@ extension ConfigurationLoader {
             try topics.rejectUnknownKeys(["include", "exclude"])
             cluster.topics = try filter(topics, defaultExclude: ["^__"])
         }
-        if let groups = try map.mapping("groups") {
-            try groups.rejectUnknownKeys(["discover", "describe", "member_series", "include", "exclude", "static"])
-            cluster.discoverGroups = try groups.bool("discover") ?? cluster.discoverGroups
-            cluster.describeGroups = try groups.bool("describe") ?? cluster.describeGroups
-            cluster.exportsMemberSeries = try groups.bool("member_series") ?? cluster.exportsMemberSeries
-            cluster.groups = try filter(groups, defaultExclude: [])
-            for (position, node) in (try groups.sequence("static") ?? []).enumerated() {
-                let entry = try YAMLMapping(node, fileName: map.fileName, path: "\(groups.keyPath("static"))[\(position)]")
-                try entry.rejectUnknownKeys(["name", "topics"])
-                guard let groupName = try entry.string("name"), !groupName.isEmpty else {
-                    throw entry.error(at: "name", "is required")
-                }
-                cluster.staticGroups.append(StaticGroup(name: groupName, topics: try entry.strings("topics")))
-            }
-        }
+        if let groups = try map.mapping("groups") { try parseGroups(groups, into: &cluster) }
         if let timeouts = try map.mapping("timeouts") {
             try timeouts.rejectUnknownKeys(["metadata", "offsets", "watermarks"])
             if let value = try timeouts.seconds("metadata", range: 0.1...300) {
@@ -138,24 +134,47 @@ extension ConfigurationLoader {
         cluster.watermarkBatchSize = try map.int("watermark_batch_size", range: 1...1_000_000) ?? cluster.watermarkBatchSize
         cluster.clientRecreatePolls = try map.int("client_recreate_polls", range: 0...1_000_000) ?? cluster.clientRecreatePolls
         if let properties = try map.mapping("librdkafka") {
-            for (key, keyNode, value) in properties.entries {
-                guard case .scalar(let text, _) = value else {
-                    throw YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), "must be a single value")
-                }
-                if key == "bootstrap.servers" || key == "group.id" {
-                    throw YAMLMapping.error(
-                        map.fileName, keyNode, properties.keyPath(key),
-                        key == "group.id"
-                            ? "is set by lagwatch, which never joins a group"
-                            : "use the cluster's bootstrap_servers key instead")
-                }
-                let resolved = try resolveReference(text, environment: environment) { message in
-                    YAMLMapping.error(map.fileName, keyNode, properties.keyPath(key), message)
-                }
-                cluster.properties.append(KafkaProperty(key, resolved))
-            }
+            cluster.properties = try parseProperties(properties, environment: environment)
         }
         return cluster
+    }
+
+    private static func parseGroups(_ groups: YAMLMapping, into cluster: inout ClusterConfiguration) throws {
+        try groups.rejectUnknownKeys(["discover", "describe", "member_series", "include", "exclude", "static"])
+        cluster.discoverGroups = try groups.bool("discover") ?? cluster.discoverGroups
+        cluster.describeGroups = try groups.bool("describe") ?? cluster.describeGroups
+        cluster.exportsMemberSeries = try groups.bool("member_series") ?? cluster.exportsMemberSeries
+        cluster.groups = try filter(groups, defaultExclude: [])
+        for (position, node) in (try groups.sequence("static") ?? []).enumerated() {
+            let entry = try YAMLMapping(node, fileName: groups.fileName, path: "\(groups.keyPath("static"))[\(position)]")
+            try entry.rejectUnknownKeys(["name", "topics"])
+            guard let groupName = try entry.string("name"), !groupName.isEmpty else {
+                throw entry.error(at: "name", "is required")
+            }
+            cluster.staticGroups.append(StaticGroup(name: groupName, topics: try entry.strings("topics")))
+        }
+    }
+
+    /// The `librdkafka` section's properties, in order, with `${env:…}` and `${file:…}` resolved.
+    private static func parseProperties(_ properties: YAMLMapping, environment: [String: String]) throws -> [KafkaProperty] {
+        var parsed: [KafkaProperty] = []
+        for (key, keyNode, value) in properties.entries {
+            guard case .scalar(let text, _) = value else {
+                throw YAMLMapping.error(properties.fileName, keyNode, properties.keyPath(key), "must be a single value")
+            }
+            if key == "bootstrap.servers" || key == "group.id" {
+                throw YAMLMapping.error(
+                    properties.fileName, keyNode, properties.keyPath(key),
+                    key == "group.id"
+                        ? "is set by lagwatch, which never joins a group"
+                        : "use the cluster's bootstrap_servers key instead")
+            }
+            let resolved = try resolveReference(text, environment: environment) { message in
+                YAMLMapping.error(properties.fileName, keyNode, properties.keyPath(key), message)
+            }
+            parsed.append(KafkaProperty(key, resolved))
+        }
+        return parsed
     }
 
     private static func filter(_ map: YAMLMapping, defaultExclude: [String]) throws -> NameFilter {

@@ -308,11 +308,19 @@ public enum TextRenderer {
         groupTopicFamily(MetricCatalog.groupTopicConsumeRate, clusters, into: &writer) { $0.consumeRate }
     }
 
+    /// lagwatch's own families: the process, then each cluster's polls, then each group's fetch.
     private static func renderSelf(
         _ clusters: [RenderedCluster],
         info: ExporterInfo,
         into writer: inout ExpositionWriter
     ) {
+        renderProcess(info, into: &writer)
+        renderPolls(clusters, into: &writer)
+        renderGroupFetches(clusters, into: &writer)
+    }
+
+    /// The binary and its configuration reloads.
+    private static func renderProcess(_ info: ExporterInfo, into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.buildInfo)
         writer.sample(
             MetricCatalog.buildInfo,
@@ -327,6 +335,10 @@ public enum TextRenderer {
         writer.header(MetricCatalog.reloads)
         writer.sample(MetricCatalog.reloads, labels: ExpositionWriter.labelList(["result": "success"]), value: Int64(info.reloadSuccesses))
         writer.sample(MetricCatalog.reloads, labels: ExpositionWriter.labelList(["result": "failure"]), value: Int64(info.reloadFailures))
+    }
+
+    /// Each cluster's polls: whether it answered, each stage's outcome and time, and the analysis settings.
+    private static func renderPolls(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         perCluster(MetricCatalog.up, clusters, into: &writer) { $0.up ? 1 : 0 }
         perCluster(MetricCatalog.pollDuration, clusters, into: &writer) { $0.pollDurationSeconds }
         perCluster(MetricCatalog.polls, clusters, into: &writer) { Double($0.counters.polls) }
@@ -371,6 +383,10 @@ public enum TextRenderer {
         perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
             snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
         }
+    }
+
+    /// Each group's fetch: whether it worked, and the partitions it could not report fully.
+    private static func renderGroupFetches(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.groupFetchSuccess)
         eachGroup(clusters, includingFailed: true) { labels, group in
             writer.sample(MetricCatalog.groupFetchSuccess, labels: labels, value: Int64(group.fetchError == nil ? 1 : 0))

@@ -55,25 +55,13 @@ public final class HTTPServer: @unchecked Sendable {
         if tls != nil, MHD_is_feature_supported(MHD_FEATURE.FEATURE_TLS) != MHD_Result.YES {
             throw StartError(description: "this libmicrohttpd was built without TLS support")
         }
-        let box = Unmanaged.passRetained(HandlerBox(handler))
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
         var storage = sockaddr_storage()
-        if host.isEmpty {
-            flags |= MHD_USE_DUAL_STACK.rawValue
-            var address6 = sockaddr_in6()
-            address6.sin6_family = sa_family_t(AF_INET6)
-            address6.sin6_port = port.bigEndian
-            address6.sin6_addr = in6addr_any
-            withUnsafeBytes(of: address6) { raw in
-                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) }
-            }
-        } else {
-            guard Self.resolve(host, port: port, into: &storage) else {
-                box.release()
-                throw StartError(description: "--web.listen-address '\(address)': cannot resolve host '\(host)'")
-            }
-            if storage.ss_family == sa_family_t(AF_INET6) { flags |= MHD_USE_IPv6.rawValue }
+        guard let family = Self.socketAddress(host: host, port: port, into: &storage) else {
+            throw StartError(description: "--web.listen-address '\(address)': cannot resolve host '\(host)'")
         }
+        flags |= family
+        let box = Unmanaged.passRetained(HandlerBox(handler))
         var copies: [UnsafeMutablePointer<CChar>] = []
         var tlsOptions: [any CVarArg] = []
         if let tls {
@@ -108,6 +96,24 @@ public final class HTTPServer: @unchecked Sendable {
         context = box
         pemCopies = copies
         self.port = CMicroHTTPD_bound_port(started)
+    }
+
+    /// Fills `storage` with the address to bind and returns the flags its family needs: every address of
+    /// both families for an empty host (one dual-stack IPv6 socket), else the host's first address.
+    /// `nil` when the host does not resolve.
+    private static func socketAddress(host: String, port: UInt16, into storage: inout sockaddr_storage) -> UInt32? {
+        guard host.isEmpty else {
+            guard resolve(host, port: port, into: &storage) else { return nil }
+            return storage.ss_family == sa_family_t(AF_INET6) ? MHD_USE_IPv6.rawValue : 0
+        }
+        var address6 = sockaddr_in6()
+        address6.sin6_family = sa_family_t(AF_INET6)
+        address6.sin6_port = port.bigEndian
+        address6.sin6_addr = in6addr_any
+        withUnsafeBytes(of: address6) { raw in
+            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: raw) }
+        }
+        return MHD_USE_DUAL_STACK.rawValue
     }
 
     /// Stops accepting, closes connections and joins the server thread. Idempotent.

@@ -86,6 +86,17 @@ struct AccuracyBench {
             let next = start + .milliseconds(Int(Double(tick) * pollInterval * 1000))
             if next > .now() { OSThread.sleep(seconds: Double(next.uptimeNanoseconds - DispatchTime.now().uptimeNanoseconds) / 1e9) }
         }
+        report(pattern, errors: errors, relative: relative, unknown: unknown, exactStage: exactStage)
+    }
+
+    /// Prints one pattern's figures: the error of each method, what was left unknown, and the exact stage's cost.
+    private func report(
+        _ pattern: Pattern,
+        errors: [LagTimeMethod: [Double]],
+        relative: [LagTimeMethod: [Double]],
+        unknown: [String: Int],
+        exactStage: [Double]
+    ) {
         for method in LagTimeMethod.allCases {
             guard var absolute = errors[method], var ratio = relative[method] else { continue }
             absolute.sort()
@@ -97,7 +108,7 @@ struct AccuracyBench {
         for (name, count) in unknown.sorted(by: { $0.key < $1.key }) {
             say("\(pattern.rawValue), \(name) poller: \(count) lagging partitions left without lag seconds")
         }
-        exactStage.sort()
+        let exactStage = exactStage.sorted()
         if !exactStage.isEmpty {
             say("\(pattern.rawValue), exact method cost: \(partitions) records read per poll, record_timestamps stage "
                 + "median \(format(quantile(exactStage, 0.5) * 1000)) ms, max \(format(exactStage.last! * 1000)) ms")

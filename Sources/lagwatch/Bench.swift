@@ -141,20 +141,15 @@ struct Bench: ParsableCommand {
         say("last poll by stage: \(stages)")
     }
 
+    /// Runs a child `lagwatch run` against the cluster and measures what a scraper sees: the body's size,
+    /// scrape latency, the child's memory, and (when installed) wrk's load figures.
     func measureServing(cluster: ClusterConfiguration) throws {
         let directory = "/tmp/lagwatch-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let port = 19_000 + Int(getpid() % 1000)
-        // Short polls and window, so that the rate histories are full (10 samples each) when memory is read.
-        var yaml = "poll_interval: 2s\nrates:\n  window: 20s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
-        yaml += "    bootstrap_servers: [\"\(cluster.bootstrapServers[0])\"]\n    max_in_flight_requests: \(maxInFlight)\n"
-        yaml += "    timeouts:\n      offsets: 30s\n    groups:\n      discover: false\n      static:\n"
-        for group in cluster.staticGroups {
-            yaml += "        - name: \(group.name)\n          topics: [\(group.topics!.joined(separator: ", "))]\n"
-        }
+        let port = UInt16(19_000 + Int(getpid() % 1000))
         let configPath = directory + "/bench.yml"
-        try yaml.write(toFile: configPath, atomically: true, encoding: .utf8)
+        try servingConfiguration(cluster).write(toFile: configPath, atomically: true, encoding: .utf8)
         let child = try ChildProcess(
             ChildProcess.currentExecutable(),
             ["run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"])
@@ -162,38 +157,13 @@ struct Bench: ParsableCommand {
             child.terminate()
             child.wait()
         }
-        // Wait for twelve completed polls: the body is the full one, rates included, and histories are full.
-        var plain = [UInt8]()
-        let deadline = WallClock.now() + 120
-        while WallClock.now() < deadline {
-            OSThread.sleep(seconds: 0.5)
-            guard let body = try? BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: false) else { continue }
-            let text = String(decoding: body, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
-                let value = Double(line.split(separator: " ").last ?? ""), value >= 12
-            {
-                plain = body
-                break
-            }
-        }
-        guard !plain.isEmpty else { throw ValidationError("the child lagwatch did not complete twelve polls in 120 s") }
+        let plain = try bodyAfterTwelvePolls(port: port)
         let lines = String(decoding: plain, as: UTF8.self).split(separator: "\n")
         let seriesCount = lines.filter { !$0.hasPrefix("#") }.count
         let pollLine = lines.first { $0.hasPrefix("lagwatch_poll_duration_seconds{") } ?? ""
-        let zipped = try BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: true)
+        let zipped = try BenchHTTP.get(port: port, path: "/metrics", gzip: true)
         say("/metrics: \(seriesCount) series, \(plain.count) bytes plain, \(zipped.count) bytes gzip; child \(pollLine)")
-        for gzip in [false, true] {
-            var latencies: [Double] = []
-            for _ in 0..<scrapes {
-                var clock = Stopwatch()
-                _ = try BenchHTTP.get(port: UInt16(port), path: "/metrics", gzip: gzip)
-                latencies.append(clock.lap() * 1000)
-            }
-            latencies.sort()
-            say("scrape \(gzip ? "gzip " : "plain") (\(scrapes) sequential, new connection each): "
-                + "p50 \(format(latencies[scrapes / 2])) ms, p99 \(format(latencies[scrapes * 99 / 100])) ms, "
-                + "max \(format(latencies.last!)) ms")
-        }
+        try measureScrapes(port: port)
         let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
         let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
         let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
@@ -206,6 +176,51 @@ struct Bench: ParsableCommand {
             load.wait()
         } else {
             say("wrk not installed (apt-get install wrk) — skipping the load test")
+        }
+    }
+
+    /// The child's configuration: short polls and rate window, so that the rate histories are full (10
+    /// samples each) when memory is read.
+    func servingConfiguration(_ cluster: ClusterConfiguration) -> String {
+        var yaml = "poll_interval: 2s\nrates:\n  window: 20s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
+        yaml += "    bootstrap_servers: [\"\(cluster.bootstrapServers[0])\"]\n    max_in_flight_requests: \(maxInFlight)\n"
+        yaml += "    timeouts:\n      offsets: 30s\n    groups:\n      discover: false\n      static:\n"
+        for group in cluster.staticGroups {
+            yaml += "        - name: \(group.name)\n          topics: [\(group.topics!.joined(separator: ", "))]\n"
+        }
+        return yaml
+    }
+
+    /// The plain `/metrics` body once the child has completed twelve polls: the full body, rates included,
+    /// with the histories full.
+    func bodyAfterTwelvePolls(port: UInt16) throws -> [UInt8] {
+        let deadline = WallClock.now() + 120
+        while WallClock.now() < deadline {
+            OSThread.sleep(seconds: 0.5)
+            guard let body = try? BenchHTTP.get(port: port, path: "/metrics", gzip: false) else { continue }
+            let text = String(decoding: body, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
+                let value = Double(line.split(separator: " ").last ?? ""), value >= 12
+            {
+                return body
+            }
+        }
+        throw ValidationError("the child lagwatch did not complete twelve polls in 120 s")
+    }
+
+    /// Prints the latency of sequential scrapes, plain and gzip, each on a new connection.
+    func measureScrapes(port: UInt16) throws {
+        for gzip in [false, true] {
+            var latencies: [Double] = []
+            for _ in 0..<scrapes {
+                var clock = Stopwatch()
+                _ = try BenchHTTP.get(port: port, path: "/metrics", gzip: gzip)
+                latencies.append(clock.lap() * 1000)
+            }
+            latencies.sort()
+            say("scrape \(gzip ? "gzip " : "plain") (\(scrapes) sequential, new connection each): "
+                + "p50 \(format(latencies[scrapes / 2])) ms, p99 \(format(latencies[scrapes * 99 / 100])) ms, "
+                + "max \(format(latencies.last!)) ms")
         }
     }
 

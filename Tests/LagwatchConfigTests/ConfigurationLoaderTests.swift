@@ -188,7 +188,7 @@ private let goodFile = """
         #expect(try ConfigurationLoader.parse("poll_interval: 10m\n", fileName: "f", environment: [:]).rateWindowSeconds == 2400)
         let set = try ConfigurationLoader.parse("rates:\n  window: 1m\ntime_lag:\n  history_points: 100\n", fileName: "f", environment: [:])
         #expect(set.rateWindowSeconds == 60)
-        #expect(set.timeLagHistoryPoints == 100)
+        #expect(set.analysis.timelinePoints == 100)
         #expect(set.analysis.exact.groups == nil, "no group is on the exact method by default")
         let exact = try ConfigurationLoader.parse(
             "time_lag:\n  exact_groups: [\"^billing$\"]\n  exact_max_partitions: 50\n  exact_timeout: 500ms\n", fileName: "f", environment: [:])

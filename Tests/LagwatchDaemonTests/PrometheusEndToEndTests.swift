@@ -49,7 +49,7 @@ import Testing
         var cluster = ClusterConfiguration(name: "noida", bootstrapServers: [noida.bootstrap])
         cluster.clientRecreatePolls = 0
         var configuration = EndToEndTests.configuration(cluster, interval: 1)
-        configuration.statusWindowPolls = 3
+        configuration.analysis.statusWindowPolls = 3
         configuration.configuredRateWindowSeconds = 6
         let daemon = try Daemon(configuration: configuration, logger: logger)
         try daemon.start()

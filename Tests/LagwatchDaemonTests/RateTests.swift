@@ -155,7 +155,7 @@ private final class PacedWorkload: Sendable {
         var cluster = ClusterConfiguration(name: "mock", bootstrapServers: [world.bootstrap])
         cluster.staticGroups = [StaticGroup(name: "exact-reader", topics: ["bursts"]), StaticGroup(name: "other-reader", topics: ["bursts"])]
         var configuration = EndToEndTests.configuration(cluster, interval: 1)
-        configuration.exactLag.groups = try NameFilter(include: ["^exact-"], exclude: [])
+        configuration.analysis.exact.groups = try NameFilter(include: ["^exact-"], exclude: [])
         let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet())
         try daemon.start()
         defer { daemon.stop() }

@@ -31,15 +31,24 @@ import Testing
         "clientRecreatePolls": { $0.clientRecreatePolls += 1 },
     ]
 
-    /// Changes to the shared analysis settings: every cluster gets a fresh poller.
-    static let analysisMutations: [String: ConfigurationMutation] = [
+    /// Changes to the shared poll settings: every cluster gets a fresh poller. (`analysisStorage` is the
+    /// stored ``AnalysisSettings``, each of whose fields is changed by ``analysisMutations``.)
+    static let pollMutations: [String: ConfigurationMutation] = [
         "pollIntervalSeconds": { $0.pollIntervalSeconds += 1 },
         "configuredRateWindowSeconds": { $0.configuredRateWindowSeconds = 600 },
-        "timeLagHistoryPoints": { $0.timeLagHistoryPoints += 1 },
+    ]
+
+    /// Changes to each analysis setting, made through ``Configuration/analysis``: every cluster gets a
+    /// fresh poller.
+    static let analysisMutations: [String: @Sendable (inout AnalysisSettings) throws -> Void] = [
+        "rateWindowSeconds": { $0.rateWindowSeconds += 60 },
+        "timelinePoints": { $0.timelinePoints += 1 },
         "statusWindowPolls": { $0.statusWindowPolls += 1 },
         "statusMinLag": { $0.statusMinLag += 1 },
         "exportsPartitionStatus": { $0.exportsPartitionStatus.toggle() },
-        "exactLag": { $0.exactLag.groups = try NameFilter(include: ["^billing$"], exclude: []) },
+        "exact.groups": { $0.exact.groups = try NameFilter(include: ["^billing$"], exclude: []) },
+        "exact.maxPartitions": { $0.exact.maxPartitions += 1 },
+        "exact.timeoutMilliseconds": { $0.exact.timeoutMilliseconds += 1 },
     ]
 
     /// Changes that take effect only on a restart: pollers are kept, and the setting is reported by name.
@@ -83,8 +92,13 @@ import Testing
 
     @Test func everySettingIsClassified() {
         #expect(Self.labels(of: ClusterConfiguration(name: "a", bootstrapServers: [])) == Set(Self.clusterMutations.keys).union(["name"]))
-        let configurationFields = Set(Self.analysisMutations.keys).union(Self.restartOnlyMutations.keys).union(["clusters"])
+        let configurationFields = Set(Self.pollMutations.keys).union(Self.restartOnlyMutations.keys)
+            .union(["clusters", "analysisStorage"])
         #expect(Self.labels(of: Configuration()) == configurationFields)
+        let settings = AnalysisSettings()
+        let analysisFields = Self.labels(of: settings).subtracting(["exact"])
+            .union(Self.labels(of: settings.exact).map { "exact." + $0 })
+        #expect(analysisFields == Set(Self.analysisMutations.keys))
     }
 
     @Test func anIdenticalConfigurationKeepsEveryPoller() throws {
@@ -99,10 +113,18 @@ import Testing
         #expect(try Self.reload(next) == ReloadOutcome(restarted: ["b"], unchanged: ["a"]))
     }
 
+    @Test(arguments: pollMutations.keys.sorted())
+    func aChangedPollSettingReplacesEveryPoller(field: String) throws {
+        var next = Self.base()
+        try Self.pollMutations[field]!(&next)
+        #expect(try Self.reload(next) == ReloadOutcome(restarted: ["a", "b"]))
+    }
+
     @Test(arguments: analysisMutations.keys.sorted())
     func aChangedAnalysisSettingReplacesEveryPoller(field: String) throws {
         var next = Self.base()
-        try Self.analysisMutations[field]!(&next)
+        try Self.analysisMutations[field]!(&next.analysis)
+        #expect(next.analysis != Self.base().analysis)
         #expect(try Self.reload(next) == ReloadOutcome(restarted: ["a", "b"]))
     }
 

@@ -21,8 +21,8 @@ import Testing
         var cluster = ClusterConfiguration(name: "mock", bootstrapServers: [world.bootstrap])
         cluster.staticGroups = ["stopper", "rewinder", "healthy"].map { StaticGroup(name: $0, topics: ["events"]) }
         var configuration = EndToEndTests.configuration(cluster, interval: 1)
-        configuration.statusWindowPolls = 3
-        configuration.exportsPartitionStatus = true
+        configuration.analysis.statusWindowPolls = 3
+        configuration.analysis.exportsPartitionStatus = true
         let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet())
         try daemon.start()
         defer { daemon.stop() }
