@@ -12,8 +12,9 @@ public import Logging
 /// Not `Sendable`: one thread owns it (a ``PollLoop``'s, or a test's), and its client, histories and
 /// counters are plain stored properties with no lock.
 public final class ClusterPoller {
-    /// Creates a client for the cluster; called at start and whenever the client is replaced.
-    public typealias ClientFactory = @Sendable () throws -> any ClusterClient
+    /// Creates a client for the cluster; called at start and whenever the client is replaced, on the
+    /// poller's thread.
+    public typealias ClientFactory = () throws -> any ClusterClient
 
     /// The cluster polled.
     public let cluster: ClusterConfiguration

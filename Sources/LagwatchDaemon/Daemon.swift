@@ -11,7 +11,7 @@ import Synchronization
 /// The running exporter: one poll loop per cluster, the snapshot store, and the HTTP server. Created in two
 /// steps so that every configuration error surfaces before the port is bound: `init` builds the Kafka clients
 /// (librdkafka checks its properties there), ``start()`` binds and starts polling.
-public final class Daemon: @unchecked Sendable {
+public final class Daemon: Sendable {
     /// lagwatch's version, from the VERSION file.
     public static let version = String(cString: lagwatch_build_version())
     /// The git revision the binary was built from, or `unknown`.
@@ -45,7 +45,7 @@ public final class Daemon: @unchecked Sendable {
     private let notifier: SystemdNotifier
     private let watchdogPingSeconds: Double?
     private let watchdogStop = DispatchSemaphore(value: 0)
-    private let makeClient: (ClusterConfiguration) -> ClusterPoller.ClientFactory
+    private let makeClient: @Sendable (ClusterConfiguration) -> ClusterPoller.ClientFactory
 
     /// One cluster's poll loop and the settings it was built with.
     private struct Poller {
@@ -71,7 +71,7 @@ public final class Daemon: @unchecked Sendable {
         logger: Logger,
         notifier: SystemdNotifier = SystemdNotifier(socketPath: nil),
         watchdogPingSeconds: Double? = nil,
-        makeClient: ((ClusterConfiguration) -> ClusterPoller.ClientFactory)? = nil
+        makeClient: (@Sendable (ClusterConfiguration) -> ClusterPoller.ClientFactory)? = nil
     ) throws {
         self.logger = logger
         self.notifier = notifier
@@ -152,7 +152,7 @@ public final class Daemon: @unchecked Sendable {
     }
 
     /// Clients over librdkafka, with a logger that names the cluster.
-    static func kafkaClientFactory(logger: Logger) -> (ClusterConfiguration) -> ClusterPoller.ClientFactory {
+    static func kafkaClientFactory(logger: Logger) -> @Sendable (ClusterConfiguration) -> ClusterPoller.ClientFactory {
         { cluster in
             var clusterLogger = logger
             clusterLogger[metadataKey: "kafka.cluster"] = "\(cluster.name)"

@@ -9,7 +9,7 @@ import Synchronization
 /// `lagwatch demo`: librdkafka's mock cluster (3 brokers on loopback) with topics written to every second
 /// and consumer groups whose lag moves: one keeping up, one whose lag swells and shrinks over five minutes,
 /// one that stops committing after a minute, and one that never commits one of its partitions.
-public final class DemoCluster: @unchecked Sendable {
+public final class DemoCluster: Sendable {
     /// A demo topic and how many messages each of its partitions gets per second.
     struct Topic {
         let name: String

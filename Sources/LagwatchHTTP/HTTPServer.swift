@@ -1,11 +1,13 @@
 internal import CMicroHTTPD
 import Glibc
+import Synchronization
 
 /// An HTTP/1.1 server on libmicrohttpd: one internal epoll thread, non-blocking sockets, bounded
 /// connections and an idle timeout, so a slow or hostile client cannot hold up scrapes.
 ///
 /// Owns the `MHD_Daemon`. Call ``stop()`` before releasing it; `deinit` only checks that it was called.
-public final class HTTPServer: @unchecked Sendable {
+/// ``stop()`` may come from any thread: the daemon pointer and the PEM copies are under one lock.
+public final class HTTPServer: Sendable {
     /// Limits that keep one client from starving the others.
     public struct Limits: Sendable {
         /// Connections open at once; more are refused.
@@ -35,10 +37,14 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    private var daemon: OpaquePointer?
-    private let context: Unmanaged<HandlerBox>
-    /// C copies of the PEM texts handed to libmicrohttpd, freed with the daemon.
-    private var pemCopies: [UnsafeMutablePointer<CChar>] = []
+    /// What ``stop()`` releases (`nil` once stopped): the running daemon, the handler box it calls, and
+    /// the C copies of the PEM texts handed to libmicrohttpd.
+    private struct Running {
+        var daemon: OpaquePointer
+        var context: Unmanaged<HandlerBox>
+        var pemCopies: [UnsafeMutablePointer<CChar>]
+    }
+    private let running: Mutex<Running?>
     /// The port bound, useful when the configured port was 0.
     public let port: UInt16
 
@@ -92,10 +98,8 @@ public final class HTTPServer: @unchecked Sendable {
                 : tls != nil && errno == 0 ? "the TLS certificate or key was not accepted" : String(cString: strerror(errno))
             throw StartError(description: "cannot listen on '\(address)': \(reason)")
         }
-        daemon = started
-        context = box
-        pemCopies = copies
         self.port = CMicroHTTPD_bound_port(started)
+        running = Mutex(Running(daemon: started, context: box, pemCopies: copies))
     }
 
     /// Fills `storage` with the address to bind and returns the flags its family needs: every address of
@@ -118,16 +122,16 @@ public final class HTTPServer: @unchecked Sendable {
 
     /// Stops accepting, closes connections and joins the server thread. Idempotent.
     public func stop() {
-        guard let daemon else { return }
-        MHD_stop_daemon(daemon)
-        self.daemon = nil
-        context.release()
-        for copy in pemCopies { free(copy) }
-        pemCopies = []
+        running.withLock { running in
+            guard let stopping = running.take() else { return }
+            MHD_stop_daemon(stopping.daemon)
+            stopping.context.release()
+            for copy in stopping.pemCopies { free(copy) }
+        }
     }
 
     deinit {
-        assert(daemon == nil, "HTTPServer released without stop()")
+        assert(running.withLock { $0 == nil }, "HTTPServer released without stop()")
     }
 
     // MARK: - Address parsing

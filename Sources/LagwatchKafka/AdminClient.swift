@@ -51,9 +51,10 @@ public struct CommittedOffsetsRequest: Sendable, Hashable {
 ///   not asked again until it is answered;
 /// - `ListConsumerGroupOffsets` accepts one group per call, so many are kept in flight at once, up to a cap.
 ///
-/// Thread safety: every public method takes the same lock, so calls are serialised; the poll of one cluster
-/// is the only caller.
-public final class AdminClient: @unchecked Sendable {
+/// Not `Sendable`: the poller's thread is its only caller. The request bookkeeping is kept under a lock,
+/// but the result queue is polled outside it, so two threads calling at once would steal each other's
+/// answers.
+public final class AdminClient {
     /// librdkafka's own timeout for each admin request.
     public static let requestTimeoutMilliseconds: Int32 = 60_000
 

@@ -5,7 +5,10 @@ public import LagwatchModel
 ///
 /// Every method blocks its caller for at most the time it is given, and reports failures as values or
 /// throws; none may crash or hang the process on a broker fault.
-public protocol ClusterClient: Sendable {
+///
+/// Not `Sendable`: a client belongs to one ``ClusterPoller`` and is called from its thread only. (A
+/// factory makes it there; a fake that a test also touches declares `Sendable` itself.)
+public protocol ClusterClient {
     /// Brokers, controller, topics and partitions.
     func metadata(timeoutMilliseconds: Int) throws -> ClusterMetadata
     /// Lists consumer groups (Admin API).

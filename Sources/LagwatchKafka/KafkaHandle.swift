@@ -5,8 +5,9 @@ import Synchronization
 
 /// Owns one librdkafka client (`rd_kafka_t`): created in `init`, destroyed in `deinit`.
 ///
-/// Thread safety: librdkafka documents its client handle as safe to use from several threads at once;
-/// this class adds no state of its own besides the callback context, which is immutable.
+/// `@unchecked Sendable`: librdkafka documents its client handle as safe to use from several threads at
+/// once (the watermark stage does), and this class adds no mutable state of its own; the callback context
+/// is immutable but for its statistics text, which is under a lock.
 public final class KafkaHandle: @unchecked Sendable {
     /// The kind of librdkafka client to create.
     public enum Role: Sendable {
@@ -18,7 +19,8 @@ public final class KafkaHandle: @unchecked Sendable {
         case producer
     }
 
-    /// The `rd_kafka_t *`. Private so no C type leaves this module.
+    /// The `rd_kafka_t *`, for this module's other C owners (admin client, record reader, workload clients)
+    /// to pass to librdkafka; internal, so no C type leaves the module.
     let pointer: OpaquePointer
     private let context: Unmanaged<CallbackContext>
 

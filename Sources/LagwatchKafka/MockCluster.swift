@@ -8,7 +8,8 @@ public import Logging
 /// Owns the `rd_kafka_mock_cluster_t` and the client handle it was created from; the mock is destroyed in
 /// `deinit` before that handle. Destroy every client that talks to the mock before the mock itself.
 ///
-/// Thread safety: the mock's functions post operations to its own thread, so calls may come from any thread.
+/// `@unchecked Sendable`: the mock's functions post operations to its own thread, so calls may come from any
+/// thread; this class holds nothing mutable.
 public final class MockCluster: @unchecked Sendable {
     /// Kafka API keys used with ``pushRequestErrors(apiKey:_:)``.
     public enum APIKey: Int16, Sendable {

@@ -8,8 +8,8 @@ public import Logging
 /// librdkafka sends one Fetch per broker for all the partitions it leads; each partition's share of it is
 /// at most 64 KiB (`fetch.message.max.bytes`; a broker still sends a larger first batch whole).
 ///
-/// Not thread safe: one poll at a time.
-public final class RecordReader: @unchecked Sendable {
+/// Not `Sendable`: one thread at a time uses it (``KafkaClusterClient`` keeps it under a lock).
+public final class RecordReader {
     private let handle: KafkaHandle
 
     /// Properties lagwatch sets before the user's (security settings come after and apply too).

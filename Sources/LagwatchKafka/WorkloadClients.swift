@@ -3,10 +3,9 @@ public import LagwatchModel
 public import Logging
 
 /// Writes messages to chosen partitions; used by the demo, the benchmark and the tests, never by the poller.
-/// Owns a producer-type ``KafkaHandle`` and one `rd_kafka_topic_t` per topic written to.
-public final class MessageProducer: @unchecked Sendable {
+/// Owns a producer-type ``KafkaHandle``. Not `Sendable`: one thread uses it.
+public final class MessageProducer {
     private let handle: KafkaHandle
-    private var topics: [String: OpaquePointer] = [:]
 
     /// Connects a producer to `bootstrapServers`, with extra librdkafka `properties` (security, for a real
     /// cluster).
@@ -20,24 +19,20 @@ public final class MessageProducer: @unchecked Sendable {
             logger: logger)
     }
 
-    deinit {
-        for topic in topics.values { rd_kafka_topic_destroy(topic) }
-    }
-
-    /// Queues `count` small messages to one partition; call ``flush(timeoutMilliseconds:)`` to wait for them.
-    /// Not thread safe: use one producer per thread.
+    /// Queues `count` small messages to one partition, stamped `timestamp` (seconds since the epoch; the
+    /// time of the call when `nil`); call ``flush(timeoutMilliseconds:)`` to wait for them.
     ///
     /// - Returns: how many were queued (fewer when librdkafka's queue is full).
     @discardableResult
-    public func produce(to key: TopicPartition, count: Int) -> Int {
-        let topic = topicHandle(key.topic)
-        var payload: [UInt8] = Array("lagwatch".utf8)
+    public func produce(to key: TopicPartition, count: Int, timestamp: Double? = nil) -> Int {
+        let milliseconds = timestamp.map { Int64(($0 * 1000).rounded()) } ?? 0
+        let payload: [UInt8] = Array("lagwatch".utf8)
         var queued = 0
         for _ in 0..<count {
-            let result = payload.withUnsafeMutableBytes { bytes in
-                rd_kafka_produce(topic, key.partition, RD_KAFKA_MSG_F_COPY, bytes.baseAddress, bytes.count, nil, 0, nil)
+            let result = payload.withUnsafeBytes { bytes in
+                lagwatch_produce(handle.pointer, key.topic, key.partition, bytes.baseAddress, bytes.count, milliseconds)
             }
-            if result != 0 { break }
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR { break }
             queued += 1
         }
         rd_kafka_poll(handle.pointer, 0)
@@ -113,19 +108,12 @@ public final class MessageProducer: @unchecked Sendable {
         let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
     }
-
-    private func topicHandle(_ name: String) -> OpaquePointer {
-        if let existing = topics[name] { return existing }
-        let created = rd_kafka_topic_new(handle.pointer, name, nil)!
-        topics[name] = created
-        return created
-    }
 }
 
 /// Commits offsets for one consumer group without joining it, as a consumer that stores offsets elsewhere
 /// would. Used by the demo, the benchmark and the tests. Owns a consumer-type ``KafkaHandle`` whose
 /// `group.id` is the group.
-public final class OffsetCommitter: @unchecked Sendable {
+public final class OffsetCommitter {
     private let handle: KafkaHandle
     /// The group committed for.
     public let group: String
@@ -160,7 +148,7 @@ public final class OffsetCommitter: @unchecked Sendable {
 /// A consumer that joins its group by subscribing, as an application's consumer does, so the group has a
 /// member with an assignment; it reads nothing. Used by the tests against brokers that coordinate groups
 /// (not librdkafka's mock, whose group joins take seconds and whose groups cannot be described).
-public final class SubscribedConsumer: @unchecked Sendable {
+public final class SubscribedConsumer {
     private let handle: KafkaHandle
 
     /// Joins `group` with a subscription to `topics`.

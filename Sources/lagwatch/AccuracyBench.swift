@@ -38,8 +38,8 @@ struct AccuracyBench {
         let mock = try MockCluster(brokers: 2, logger: logger)
         let keys = (0..<Int32(partitions)).map { TopicPartition("accuracy", $0) }
         try mock.createTopic("accuracy", partitions: partitions, replicationFactor: 1)
-        let workload = try Workload(mock: mock, keys: keys, pattern: pattern, delay: delaySeconds, logger: logger)
-        workload.start()
+        let workload = Workload(mock: mock, keys: keys, pattern: pattern, delay: delaySeconds, logger: logger)
+        try workload.start()
         defer { workload.stop() }
 
         var cluster = ClusterConfiguration(name: "accuracy", bootstrapServers: [mock.bootstrapServers])
@@ -125,8 +125,8 @@ struct AccuracyBench {
 /// Produces to every partition alike on one thread and commits a fixed delay behind on another, keeping
 /// the time each offset was acknowledged.
 private final class Workload: Sendable {
-    private let producer: MessageProducer
-    private let committer: OffsetCommitter
+    private let bootstrapServers: String
+    private let logger: Logger
     private let keys: [TopicPartition]
     private let pattern: AccuracyBench.Pattern
     private let delay: Double
@@ -135,15 +135,18 @@ private final class Workload: Sendable {
     private let stopping = Mutex(false)
     private let finished = DispatchGroup()
 
-    init(mock: MockCluster, keys: [TopicPartition], pattern: AccuracyBench.Pattern, delay: Double, logger: Logger) throws {
-        producer = try MessageProducer(bootstrapServers: mock.bootstrapServers, logger: logger)
-        committer = try OffsetCommitter(group: "consumer", bootstrapServers: mock.bootstrapServers, logger: logger)
+    init(mock: MockCluster, keys: [TopicPartition], pattern: AccuracyBench.Pattern, delay: Double, logger: Logger) {
+        bootstrapServers = mock.bootstrapServers
+        self.logger = logger
         self.keys = keys
         self.pattern = pattern
         self.delay = delay
     }
 
-    func start() {
+    /// Starts the producer and the committer, each client on the one thread that uses it.
+    func start() throws {
+        let producer = try MessageProducer(bootstrapServers: bootstrapServers, logger: logger)
+        let committer = try OffsetCommitter(group: "consumer", bootstrapServers: bootstrapServers, logger: logger)
         finished.enter()
         OSThread.detach(name: "bench-producer") { [self] in
             defer { finished.leave() }

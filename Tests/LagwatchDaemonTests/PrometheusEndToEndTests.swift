@@ -26,7 +26,8 @@ import Testing
         let stopping = Mutex(false)
         let done = DispatchSemaphore(value: 0)
         let failure = Mutex<String?>(nil)
-        Thread {
+        // The clients move to the workload's thread, their only user from here on.
+        OSThread.detach(name: "test-workload") {
             var produced: Int64 = 0
             while !stopping.withLock({ $0 }) {
                 do {
@@ -40,7 +41,7 @@ import Testing
                 Thread.sleep(forTimeInterval: 1.5)
             }
             done.signal()
-        }.start()
+        }
         defer {
             stopping.withLock { $0 = true }
             done.wait()

@@ -4,6 +4,9 @@ public import Logging
 
 /// A mock cluster with a known state: how many messages each partition holds and what each group committed.
 /// The expectations tests compare against come from here, never from the code under test.
+///
+/// `@unchecked Sendable`: a test drives it from one thread at a time; the daemons it serves only reach the
+/// cluster over TCP.
 public final class MockWorld: @unchecked Sendable {
     /// The cluster.
     public let cluster: MockCluster
@@ -35,11 +38,12 @@ public final class MockWorld: @unchecked Sendable {
         try cluster.createTopic(name, partitions: partitions)
     }
 
-    /// Produces `count` messages to a partition and waits for them.
-    public func produce(_ topic: String, _ partition: Int32, count: Int) throws {
+    /// Produces `count` messages to a partition, stamped `timestamp` (seconds since the epoch; now when
+    /// `nil`), and waits for them.
+    public func produce(_ topic: String, _ partition: Int32, count: Int, timestamp: Double? = nil) throws {
         if producer == nil { producer = try MessageProducer(bootstrapServers: bootstrap, logger: logger) }
         let key = TopicPartition(topic, partition)
-        let queued = producer!.produce(to: key, count: count)
+        let queued = producer!.produce(to: key, count: count, timestamp: timestamp)
         try producer!.flush()
         produced[key, default: 0] += Int64(queued)
     }

@@ -1,0 +1,27 @@
+import LagwatchKafka
+import LagwatchTestSupport
+import Synchronization
+import Testing
+
+/// Something the jobs capture, as the watermark jobs capture the Kafka handle.
+private final class Captured: Sendable {}
+
+@Suite struct OSThreadTests {
+    @Test func runAllReturnsOnlyWhenNoJobThreadHoldsWhatItCaptured() {
+        var captured = Captured()
+        let finished = Mutex(0)
+        let jobs: [@Sendable () -> Void] = (0..<4).map { _ in
+            { [captured] in
+                _ = captured
+                OSThread.sleep(seconds: 0.05)
+                finished.withLock { $0 += 1 }
+            }
+        }
+        OSThread.runAll(name: "test-runall", jobs)
+        #expect(finished.withLock { $0 } == 4)
+        #expect(!processThreadNames().contains("test-runall"))
+        // The jobs are gone with their threads: only the array of closures here still refers to it.
+        _ = consume jobs
+        #expect(isKnownUniquelyReferenced(&captured))
+    }
+}
