@@ -30,20 +30,18 @@ import Testing
         return (process, errors)
     }
 
-    @Test func sigtermEndsTheDaemonWithExitZeroInBoundedTime() throws {
+    @Test func sigtermEndsTheDaemonWithExitZeroWhileAPollWaitsOnKafka() throws {
         let port = try freeLoopbackPort()
         // An unreachable broker: the poll in progress is waiting on Kafka when the signal comes.
         let (process, _) = try Self.launch([
             "run", "--kafka.server", "127.0.0.1:1", "--web.listen-address", "127.0.0.1:\(port)", "--log.level", "error",
         ])
         #expect(eventually(within: 10) { (try? TestHTTPClient.request(port: port, path: "/healthz").status) == 200 })
-        let sent = Date()
         process.terminate()
         #expect(eventually(within: 15) { !process.isRunning })
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0)
-        #expect(Date().timeIntervalSince(sent) < 5)
     }
 
     @Test func aSecondInstanceOnTheSamePortFailsWithAClearMessage() throws {
