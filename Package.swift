@@ -44,6 +44,13 @@ let package = Package(
             dependencies: ["CRdKafka", "CGlibcExtras", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        // Kafka traffic of its own (librdkafka's mock cluster, producers, committers): not part of a poll, but
+        // the binary needs it for `lagwatch demo` and `lagwatch bench`, and the tests for their workloads.
+        .target(
+            name: "LagwatchWorkload",
+            dependencies: ["CRdKafka", "LagwatchKafka", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .target(name: "LagwatchExposition", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
         .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib", "CCrypt"], swiftSettings: strictSettings),
         .target(
@@ -54,8 +61,8 @@ let package = Package(
         .target(
             name: "LagwatchDaemon",
             dependencies: [
-                "LagwatchModel", "LagwatchKafka", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig", "CGlibcExtras",
-                "CBuildInfo",
+                "LagwatchModel", "LagwatchKafka", "LagwatchWorkload", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig",
+                "CGlibcExtras", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -63,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "CGlibcExtras",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -73,7 +80,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "LagwatchTestSupport",
-            dependencies: ["LagwatchModel", "LagwatchKafka", "LagwatchHTTP", "CZlib",
+            dependencies: ["LagwatchModel", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "CZlib",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/LagwatchTestSupport",
             swiftSettings: strictSettings
@@ -93,13 +100,13 @@ let package = Package(
         ),
         .testTarget(
             name: "LagwatchKafkaTests",
-            dependencies: ["LagwatchKafka", "LagwatchModel", "LagwatchTestSupport"],
+            dependencies: ["LagwatchKafka", "LagwatchWorkload", "LagwatchModel", "LagwatchTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LagwatchDaemonTests",
-            dependencies: ["LagwatchDaemon", "LagwatchKafka", "LagwatchConfig", "LagwatchModel", "LagwatchHTTP",
-                           "LagwatchTestSupport"],
+            dependencies: ["LagwatchDaemon", "LagwatchKafka", "LagwatchWorkload", "LagwatchConfig", "LagwatchModel",
+                           "LagwatchHTTP", "LagwatchTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 public import LagwatchConfig
 import LagwatchKafka
+import LagwatchWorkload
 import LagwatchModel
 public import Logging
 import Synchronization

@@ -116,6 +116,9 @@ public final class GzipPrefixBuilder {
 
 /// Reads a ``GzipPrefix`` back as plain text, followed by a tail, a block at a time: plain-text scrapes are
 /// served this way, so the uncompressed body is never kept in memory. Owns a zlib stream, freed in `deinit`.
+///
+/// `@unchecked Sendable`: made by a handler and then read only by libmicrohttpd's one server thread, one
+/// block per call, for the one response it belongs to; nothing else touches its stream or offsets.
 final class GzipPrefixReader: HTTPBodyStream, @unchecked Sendable {
     private let prefix: GzipPrefix
     private let tail: [UInt8]

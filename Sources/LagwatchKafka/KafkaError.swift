@@ -1,4 +1,4 @@
-internal import CRdKafka
+package import CRdKafka
 
 /// A failure of a Kafka request or of a librdkafka client, in Swift terms.
 public struct KafkaError: Error, Sendable, CustomStringConvertible {
@@ -35,7 +35,7 @@ public struct KafkaError: Error, Sendable, CustomStringConvertible {
     /// True when the same request may succeed on a later poll.
     public var isRetriable: Bool { code == .timeout || code == .broker }
 
-    init(_ err: rd_kafka_resp_err_t, context: String) {
+    package init(_ err: rd_kafka_resp_err_t, context: String) {
         let text = String(cString: rd_kafka_err2str(err))
         let code: Code
         switch err {

@@ -1,4 +1,4 @@
-internal import CRdKafka
+package import CRdKafka
 public import LagwatchModel
 public import Logging
 import Synchronization
@@ -19,9 +19,9 @@ public final class KafkaHandle: @unchecked Sendable {
         case producer
     }
 
-    /// The `rd_kafka_t *`, for this module's other C owners (admin client, record reader, workload clients)
-    /// to pass to librdkafka; internal, so no C type leaves the module.
-    let pointer: OpaquePointer
+    /// The `rd_kafka_t *`, for the other C owners (admin client, record reader, the workload clients)
+    /// to pass to librdkafka; `package`, so no C type leaves the package.
+    package let pointer: OpaquePointer
     private let context: Unmanaged<CallbackContext>
 
     /// The librdkafka version the process is linked with, e.g. `2.0.2`.
@@ -152,7 +152,7 @@ public final class KafkaHandle: @unchecked Sendable {
         return Array(UnsafeBufferPointer(start: pointer, count: Int(count)))
     }
 
-    static func string(_ buffer: [CChar]) -> String {
+    package static func string(_ buffer: [CChar]) -> String {
         buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 }

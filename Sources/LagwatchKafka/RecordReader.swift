@@ -46,11 +46,7 @@ public final class RecordReader {
     /// `timeoutMilliseconds`; a partition whose offset is out of range, or whose record is late, is missing.
     public func recordTimes(at offsets: [TopicPartition: Int64], timeoutMilliseconds: Int) -> [TopicPartition: RecordTime] {
         guard !offsets.isEmpty else { return [:] }
-        let list = PartitionList(offsets.keys)
-        for index in 0..<Int(list.pointer.pointee.cnt) {
-            let element = list.pointer.pointee.elems[index]
-            list.pointer.pointee.elems[index].offset = offsets[TopicPartition(String(cString: element.topic), element.partition)]!
-        }
+        let list = PartitionList(offsets: offsets)
         guard rd_kafka_assign(handle.pointer, list.pointer) == RD_KAFKA_RESP_ERR_NO_ERROR else { return [:] }
         // librdkafka keeps a partition paused across assignments: undo the pauses of earlier calls.
         rd_kafka_resume_partitions(handle.pointer, list.pointer)

@@ -5,6 +5,7 @@ import Glibc
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
+import LagwatchWorkload
 import LagwatchModel
 import Logging
 import Synchronization

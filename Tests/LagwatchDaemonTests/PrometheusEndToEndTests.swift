@@ -2,6 +2,7 @@ import Foundation
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
+import LagwatchWorkload
 import LagwatchModel
 import LagwatchTestSupport
 import Synchronization

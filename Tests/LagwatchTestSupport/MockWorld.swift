@@ -1,4 +1,5 @@
-public import LagwatchKafka
+import LagwatchKafka
+public import LagwatchWorkload
 public import LagwatchModel
 public import Logging
 

@@ -1,4 +1,5 @@
 internal import CRdKafka
+import LagwatchKafka
 public import LagwatchModel
 public import Logging
 
@@ -134,12 +135,7 @@ public final class OffsetCommitter {
     ///
     /// - Throws: the broker's error, naming the group.
     public func commit(_ offsets: [TopicPartition: Int64]) throws {
-        let list = PartitionList(offsets.keys)
-        for index in 0..<Int(list.pointer.pointee.cnt) {
-            let element = list.pointer.pointee.elems[index]
-            let key = TopicPartition(String(cString: element.topic), element.partition)
-            list.pointer.pointee.elems[index].offset = offsets[key] ?? RD_KAFKA_OFFSET_INVALID_VALUE
-        }
+        let list = PartitionList(offsets: offsets)
         let err = rd_kafka_commit(handle.pointer, list.pointer, 0)
         guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "commit for group '\(group)'") }
     }

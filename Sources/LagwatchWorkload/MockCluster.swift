@@ -1,9 +1,12 @@
 internal import CRdKafka
+import LagwatchKafka
 public import LagwatchModel
 public import Logging
 
 /// librdkafka's in-process mock Kafka cluster: real brokers speaking the Kafka protocol on loopback TCP
-/// ports, used by `lagwatch demo`, the benchmark and the tests.
+/// ports, used by `lagwatch demo`, the benchmark and the tests. (This module, LagwatchWorkload, holds the
+/// Kafka traffic lagwatch makes for itself rather than observes; no poll uses it, but the binary links it
+/// for `lagwatch demo` and `lagwatch bench`.)
 ///
 /// Owns the `rd_kafka_mock_cluster_t` and the client handle it was created from; the mock is destroyed in
 /// `deinit` before that handle. Destroy every client that talks to the mock before the mock itself.
