@@ -183,6 +183,12 @@ private let goodFile = """
         }
     }
 
+    @Test func aFileWithoutAWebSectionListensOnPort9308OfEveryAddress() throws {
+        // kafka_exporter's port, and an empty host: IPv4 and IPv6 (HTTPServerTests shows both answer).
+        let config = try ConfigurationLoader.parse("poll_interval: 15s\n", fileName: "f", environment: [:])
+        #expect(config.listenAddress == ":9308")
+    }
+
     @Test func theRateWindowDefaultsToFiveMinutesOrFourPollsAndCanBeSet() throws {
         #expect(try ConfigurationLoader.parse("poll_interval: 15s\n", fileName: "f", environment: [:]).rateWindowSeconds == 300)
         #expect(try ConfigurationLoader.parse("poll_interval: 10m\n", fileName: "f", environment: [:]).rateWindowSeconds == 2400)

@@ -19,6 +19,21 @@ import Testing
         #expect(refused.text.hasSuffix("gzip=false"))
     }
 
+    @Test func anEmptyHostServesIPv4AndIPv6() throws {
+        // The default listen address, ":9308", has an empty host; port 0 here so the test never collides.
+        let server = try HTTPServer(listenAddress: ":0") { _ in .text(200, "both") }
+        defer { server.stop() }
+        #expect(try TestHTTPClient.request(port: server.port, path: "/").text == "both")
+        #expect(try TestHTTPClient.request(port: server.port, path: "/", ipv6: true).text == "both")
+    }
+
+    @Test func aLoopbackHostServesOnlyItsFamily() throws {
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "v4") }
+        defer { server.stop() }
+        #expect(try TestHTTPClient.request(port: server.port, path: "/").text == "v4")
+        #expect(throws: TestFailure.self) { try TestHTTPClient.request(port: server.port, path: "/", ipv6: true) }
+    }
+
     @Test func headRequestsGetHeadersOnly() throws {
         let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "body") }
         defer { server.stop() }
