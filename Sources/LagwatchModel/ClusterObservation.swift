@@ -71,7 +71,7 @@ public struct GroupObservation: Sendable, Hashable {
     }
 }
 
-/// Everything one poll of one cluster gathered, raw: the input of ``SnapshotBuilder``.
+/// Everything one poll of one cluster gathered, raw: the input of ``ClusterHistory/advance(_:)``.
 public struct ClusterObservation: Sendable {
     /// The configured name of the cluster (`cluster_name` label).
     public var clusterName: String

@@ -1,4 +1,5 @@
-/// Turns one poll's raw ``ClusterObservation`` into a ``ClusterSnapshot`` by applying the lag rules.
+/// The lag rules: turn one poll's raw ``ClusterObservation`` into the topics and groups of its ``ClusterSnapshot``
+/// (``ClusterHistory`` assembles the snapshot and supplies the history the rules read).
 ///
 /// The rules (also in the README):
 /// - lag = high watermark − committed offset, clamped at 0 (committed offsets are fetched before the
