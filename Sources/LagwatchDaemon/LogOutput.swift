@@ -9,12 +9,14 @@ public struct LogOutput: LogHandler {
     public var logLevel: Logger.Level
     private let label: String
     private let format: LogFormat
+    private let output: Int32
 
-    /// Creates a handler.
-    public init(label: String, format: LogFormat, level: Logger.Level) {
+    /// Creates a handler writing to the file descriptor `output` (2, standard error, unless a test says).
+    public init(label: String, format: LogFormat, level: Logger.Level, output: Int32 = 2) {
         self.label = label
         self.format = format
         self.logLevel = level
+        self.output = output
     }
 
     /// Bootstraps swift-log with this handler for the whole process.
@@ -41,7 +43,7 @@ public struct LogOutput: LogHandler {
             format, time: WallClock.now(), level: event.level, message: "\(event.message)", metadata: merged)
         // One write(2) per line, so lines from several threads never interleave.
         var bytes = Array(line.utf8)
-        bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        bytes.withUnsafeMutableBytes { _ = write(output, $0.baseAddress, $0.count) }
     }
 
     /// Formats one event as a line ending in a newline.

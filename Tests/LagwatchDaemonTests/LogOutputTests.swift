@@ -31,6 +31,30 @@ import Testing
         #expect(line == "2023-11-14T22:13:20.123Z ERROR   Stopping  signal=SIGTERM\n")
     }
 
+    @Test func aLoggerWritesOneLinePerEventWithItsOwnAndTheEventsMetadata() throws {
+        var pipe: [Int32] = [0, 0]
+        #expect(Glibc.pipe(&pipe) == 0)
+        defer { close(pipe[0]) }
+        var logger = Logger(label: "test") { label in LogOutput(label: label, format: .json, level: .info, output: pipe[1]) }
+        logger[metadataKey: "kafka.cluster"] = "prod"
+        logger.debug("not written: below the level")
+        logger.info("Poll stage failed", metadata: ["poll.stage": "watermarks", "kafka.cluster": "dr"])
+        logger.error("control \u{01} character")
+        close(pipe[1])
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while case let count = read(pipe[0], &buffer, buffer.count), count > 0 { bytes += buffer[0..<count] }
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        #expect(lines.count == 2)
+        let first = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String])
+        // The event's metadata wins over the logger's for the same key.
+        #expect(first["msg"] == "Poll stage failed" && first["level"] == "info")
+        #expect(first["poll.stage"] == "watermarks" && first["kafka.cluster"] == "dr")
+        #expect(lines[1].contains("control \\u0001 character"), "control characters are escaped in JSON")
+        let second = try #require(try JSONSerialization.jsonObject(with: Data(lines[1].utf8)) as? [String: String])
+        #expect(second["msg"] == "control \u{01} character" && second["kafka.cluster"] == "prod")
+    }
+
     @Test func millisecondsAreRoundedNotTruncatedAcrossASecond() {
         #expect(LogOutput.format(.json, time: 1_700_000_000.9996, level: .info, message: "m", metadata: [:])
             .contains("\"2023-11-14T22:13:21.000Z\""))

@@ -189,6 +189,31 @@ import Testing
         #expect(created.withLock { $0 } == 3)
     }
 
+    @Test func aClientThatCannotBeReplacedIsADownPollAndIsTriedAgain() throws {
+        let attempts = Mutex(0)
+        var cluster = ClusterConfiguration(name: "c", bootstrapServers: ["fake:1"])
+        cluster.clientRecreatePolls = 1
+        cluster.discoverGroups = false
+        let (logger, lines) = TestLogger.collecting(level: .info)
+        let poller = try ClusterPoller(cluster: cluster, logger: logger) {
+            let attempt = attempts.withLock { value in
+                value += 1
+                return value
+            }
+            // The first replacement (the second client) fails, as a rejected property or TLS file would.
+            if attempt == 2 { throw KafkaError(.clientCreation, "ssl.ca.location: no such file") }
+            return FakeClusterClient(metadata: fakeMetadata(["t": 1]))
+        }
+        #expect(poller.poll().up)
+        let failed = poller.poll()
+        #expect(!failed.up)
+        #expect(failed.stageErrors == [.metadata: "no Kafka client"])
+        #expect(failed.counters.polls == 2 && failed.counters.errors[.metadata] == 1)
+        #expect(lines.snapshot.contains { $0.contains("Cannot create a Kafka client") })
+        #expect(poller.poll().up, "the next poll creates a client again")
+        #expect(attempts.withLock { $0 } == 3)
+    }
+
     @Test func countersAndStageLogsFollowFailuresAndRecovery() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["t": 1]))
         let failing = Mutex(true)
