@@ -1,7 +1,7 @@
 import LagwatchModel
 
 extension ConfigurationLoader {
-    static let topLevelKeys = ["poll_interval", "rates", "time_lag", "status", "web", "log", "clusters"]
+    static let topLevelKeys = ["poll_interval", "rates", "time_lag", "status", "transactions", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
         "client_recreate_polls", "watermark_batch_size",
@@ -24,6 +24,12 @@ extension ConfigurationLoader {
         if let rates = try top.mapping("rates") { try parseRates(rates, into: &configuration) }
         if let timeLag = try top.mapping("time_lag") { try parseTimeLag(timeLag, into: &configuration.analysis) }
         if let status = try top.mapping("status") { try parseStatus(status, into: &configuration.analysis) }
+        if let transactions = try top.mapping("transactions") {
+            try transactions.rejectUnknownKeys(["hanging_after"])
+            if let seconds = try transactions.seconds("hanging_after", range: 10...604_800) {
+                configuration.analysis.hangingTransactionSeconds = seconds
+            }
+        }
         if let web = try top.mapping("web") { try parseWeb(web, into: &configuration) }
         if let log = try top.mapping("log") { try parseLog(log, into: &configuration) }
         for (index, node) in (try top.sequence("clusters") ?? []).enumerated() {
@@ -155,6 +161,13 @@ extension ConfigurationLoader {
         }
     }
 
+    /// librdkafka properties lagwatch sets itself, with why a configuration may not.
+    static let reservedProperties = [
+        "bootstrap.servers": "use the cluster's bootstrap_servers key instead",
+        "group.id": "is set by lagwatch, which never joins a group",
+        "isolation.level": "is set by lagwatch, which reads both: high watermarks (read_uncommitted) and last stable offsets (read_committed)",
+    ]
+
     /// The `librdkafka` section's properties, in order, with `${env:…}` and `${file:…}` resolved.
     private static func parseProperties(_ properties: YAMLMapping, environment: [String: String]) throws -> [KafkaProperty] {
         var parsed: [KafkaProperty] = []
@@ -162,12 +175,8 @@ extension ConfigurationLoader {
             guard case .scalar(let text, _) = value else {
                 throw YAMLMapping.error(properties.fileName, keyNode, properties.keyPath(key), "must be a single value")
             }
-            if key == "bootstrap.servers" || key == "group.id" {
-                throw YAMLMapping.error(
-                    properties.fileName, keyNode, properties.keyPath(key),
-                    key == "group.id"
-                        ? "is set by lagwatch, which never joins a group"
-                        : "use the cluster's bootstrap_servers key instead")
+            if let reason = reservedProperties[key] {
+                throw YAMLMapping.error(properties.fileName, keyNode, properties.keyPath(key), reason)
             }
             let resolved = try resolveReference(text, environment: environment) { message in
                 YAMLMapping.error(properties.fileName, keyNode, properties.keyPath(key), message)

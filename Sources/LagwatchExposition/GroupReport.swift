@@ -50,6 +50,12 @@ public struct GroupDetail: Sendable, Codable, Hashable {
         public var committed: Int64
         public var highWatermark: Int64?
         public var lowWatermark: Int64?
+        /// The last stable offset, when read; below the high watermark while a transaction is open.
+        public var lastStableOffset: Int64?
+        /// Seconds the partition's oldest open transaction has been open, when one is.
+        public var openTransactionSeconds: Double?
+        /// True when that transaction hangs (see `kafka_topic_partition_hanging_transaction`).
+        public var hangingTransaction: Bool?
         public var lag: Int64?
         public var lagSeconds: Double?
         public var lagSecondsMethod: String?
@@ -57,6 +63,7 @@ public struct GroupDetail: Sendable, Codable, Hashable {
         public var consumeRate: Double?
         public var produceRate: Double?
         public var behindLogStart: Bool
+        public var pastLogEnd: Bool
     }
 
     public struct Topic: Sendable, Codable, Hashable {
@@ -98,9 +105,12 @@ public struct GroupDetail: Sendable, Codable, Hashable {
                 let state = states[TopicPartition(topic.topic, lag.partition)]
                 return Partition(
                     partition: lag.partition, committed: lag.committed, highWatermark: state?.watermarks?.high,
-                    lowWatermark: state?.watermarks?.low, lag: lag.lag, lagSeconds: lag.lagTime?.seconds,
+                    lowWatermark: state?.watermarks?.low, lastStableOffset: state?.watermarks?.lastStable,
+                    openTransactionSeconds: state?.openTransaction?.seconds,
+                    hangingTransaction: state?.openTransaction?.hanging, lag: lag.lag, lagSeconds: lag.lagTime?.seconds,
                     lagSecondsMethod: lag.lagTime?.method.rawValue, status: lag.status?.rawValue,
-                    consumeRate: lag.consumeRate, produceRate: state?.produceRate, behindLogStart: lag.behindLogStart)
+                    consumeRate: lag.consumeRate, produceRate: state?.produceRate, behindLogStart: lag.behindLogStart,
+                    pastLogEnd: lag.pastLogEnd)
             }
             var produce: Double? = 0
             for partition in partitions { produce = produce.flatMap { sum in partition.produceRate.map { sum + $0 } } }

@@ -21,11 +21,28 @@ public enum MetricCatalog {
     /// High watermark.
     public static let partitionCurrentOffset = MetricFamily(
         "kafka_topic_partition_current_offset", .gauge, labels: tp,
-        help: "High watermark of a partition: the offset the next produced message will get.")
+        help: "High watermark of a partition: the offset the next produced message will get, transactional or "
+            + "not (read_uncommitted).")
     /// Low watermark.
     public static let partitionOldestOffset = MetricFamily(
         "kafka_topic_partition_oldest_offset", .gauge, labels: tp,
         help: "Low watermark of a partition: the oldest offset still in the log.")
+    /// Last stable offset.
+    public static let partitionLastStableOffset = MetricFamily(
+        "kafka_topic_partition_last_stable_offset", .gauge, labels: tp,
+        help: "Last stable offset of a partition: the first offset of its oldest open transaction, up to which "
+            + "read_committed consumers can read; equal to the high watermark when no transaction is open.")
+    /// Age of the oldest open transaction.
+    public static let partitionOpenTransactionSeconds = MetricFamily(
+        "kafka_topic_partition_open_transaction_seconds", .gauge, labels: tp,
+        help: "How long the partition's last stable offset has stood below its high watermark without moving: "
+            + "the age, at least, of its oldest open transaction. Only partitions with an open transaction.")
+    /// Hanging transaction flag.
+    public static let partitionHangingTransaction = MetricFamily(
+        "kafka_topic_partition_hanging_transaction", .gauge, labels: tp,
+        help: "1 when the partition's oldest open transaction has been open longer than transactions.hanging_after "
+            + "(it blocks every read_committed consumer at the last stable offset until it is aborted), 0 while "
+            + "it is younger. Only partitions with an open transaction.")
     /// Leader broker id.
     public static let partitionLeader = MetricFamily(
         "kafka_topic_partition_leader", .gauge, labels: tp,
@@ -261,17 +278,24 @@ public enum MetricCatalog {
         "lagwatch_consumergroup_partitions_behind_log_start", .gauge, labels: cg,
         help: "Partitions on which the group's committed offset is below the log start: messages deleted by "
             + "retention before the group read them.")
+    /// Partitions past the log end.
+    public static let groupPartitionsPastLogEnd = MetricFamily(
+        "lagwatch_consumergroup_partitions_past_log_end", .gauge, labels: cg,
+        help: "Partitions on which the group's committed offset is past the high watermark: the topic was "
+            + "recreated or its log truncated under the group. Their lag reads 0, but they are ERR.")
 
     /// Every family, in the order they are rendered. The last one is rendered at scrape time.
     public static let all: [MetricFamily] = [
-        brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLeader,
-        partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
+        brokers, brokerInfo, topicPartitions, partitionCurrentOffset, partitionOldestOffset, partitionLastStableOffset,
+        partitionLeader, partitionReplicas, partitionInSyncReplicas, partitionLeaderIsPreferred, partitionUnderReplicated,
+        partitionOpenTransactionSeconds, partitionHangingTransaction,
         groupCurrentOffset, groupCurrentOffsetSum, groupLag, groupLagSum, groupLagSeconds, groupTopicMaxLagSeconds,
         groupMaxLagSeconds, groupStatus, groupStatusPartitions, groupPartitionStatus, groupCatchUp, groupState, groupMembersWithoutAssignment, groupAssignedPartitions,
         groupMemberAssignedPartitions, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, reloadSuccessful, reloadTimestamp, reloads, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
         groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks,
-        groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart, snapshotAge,
+        groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart,
+        groupPartitionsPastLogEnd, snapshotAge,
     ]
 }

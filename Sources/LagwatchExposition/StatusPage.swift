@@ -80,6 +80,14 @@ public enum StatusPage {
         card += "\(snapshot.brokers.count) brokers · \(snapshot.topics.count) topics · \(snapshot.groups.count) groups"
         card += "<br/>polled \(duration(max(0, now - snapshot.completedAt))) ago in \(duration(snapshot.pollDurationSeconds))"
         if !failed.isEmpty { card += "<br/><span class=\"warn\">failing: \(escape(failed.joined(separator: ", ")))</span>" }
+        let hanging = snapshot.topics.flatMap { topic in
+            topic.partitions.filter { $0.openTransaction?.hanging == true }.map { "\(topic.name)/\($0.metadata.partition)" }
+        }
+        if !hanging.isEmpty {
+            card += "<br/><span class=\"warn\">hanging transaction on \(escape(hanging.prefix(5).joined(separator: ", ")))"
+            card += hanging.count > 5 ? " and \(hanging.count - 5) more" : ""
+            card += ": read_committed consumers are blocked</span>"
+        }
         return card + "</p></div>\n"
     }
 
@@ -122,8 +130,14 @@ public enum StatusPage {
             for partition in topic.partitions {
                 html += "<tr><td>\(escape(topic.topic))</td><td class=\"num\">\(partition.partition)</td>"
                 html += "<td>\(badge(partition.status.flatMap(ConsumerStatus.init(rawValue:)), unknown: "–"))</td>"
-                html += "<td class=\"num\">\(count(partition.committed))</td>"
-                html += "<td class=\"num\">\(partition.highWatermark.map(count) ?? "–")</td>"
+                html += "<td class=\"num\">\(count(partition.committed))"
+                html += partition.pastLogEnd ? " <span class=\"warn\">past the log end</span></td>" : "</td>"
+                html += "<td class=\"num\">\(partition.highWatermark.map(count) ?? "–")"
+                if let stable = partition.lastStableOffset, let seconds = partition.openTransactionSeconds {
+                    let (what, style) = partition.hangingTransaction == true ? ("hanging transaction", "warn") : ("open transaction", "muted")
+                    html += " <span class=\"\(style)\">\(what) since \(count(stable)), \(duration(seconds))</span>"
+                }
+                html += "</td>"
                 html += "<td class=\"num\">\(partition.lag.map(count) ?? "–")</td>"
                 let method = partition.lagSecondsMethod == LagTimeMethod.extrapolation.rawValue ? " *" : ""
                 html += "<td class=\"num\">\(partition.lagSeconds.map { duration($0) + method } ?? "–")</td>"

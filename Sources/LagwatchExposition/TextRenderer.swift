@@ -115,6 +115,7 @@ public enum TextRenderer {
         topicFamily(MetricCatalog.topicPartitions, clusters, into: &writer) { Int64($0.partitions.count) }
         partitionFamily(MetricCatalog.partitionCurrentOffset, clusters, into: &writer) { $0.watermarks?.high }
         partitionFamily(MetricCatalog.partitionOldestOffset, clusters, into: &writer) { $0.watermarks?.low }
+        partitionFamily(MetricCatalog.partitionLastStableOffset, clusters, into: &writer) { $0.watermarks?.lastStable }
         partitionFamily(MetricCatalog.partitionLeader, clusters, into: &writer) { Int64($0.metadata.leader) }
         partitionFamily(MetricCatalog.partitionReplicas, clusters, into: &writer) {
             Int64($0.metadata.replicas.count)
@@ -127,6 +128,12 @@ public enum TextRenderer {
         }
         partitionFamily(MetricCatalog.partitionUnderReplicated, clusters, into: &writer) {
             $0.metadata.isUnderReplicated ? 1 : 0
+        }
+        partitionFamily(MetricCatalog.partitionOpenTransactionSeconds, clusters, into: &writer) {
+            $0.openTransaction?.seconds
+        }
+        partitionFamily(MetricCatalog.partitionHangingTransaction, clusters, into: &writer) { partition in
+            partition.openTransaction.map { $0.hanging ? Int64(1) : 0 }
         }
     }
 
@@ -406,6 +413,10 @@ public enum TextRenderer {
             writer.sample(
                 MetricCatalog.groupPartitionsBehindLogStart, labels: labels,
                 value: Int64(group.partitionsBehindLogStart))
+        }
+        writer.header(MetricCatalog.groupPartitionsPastLogEnd)
+        eachGroup(clusters) { labels, group in
+            writer.sample(MetricCatalog.groupPartitionsPastLogEnd, labels: labels, value: Int64(group.partitionsPastLogEnd))
         }
     }
 

@@ -1,4 +1,4 @@
-package import CRdKafka
+internal import CRdKafka
 public import LagwatchModel
 public import Logging
 import Synchronization

@@ -13,6 +13,10 @@ public struct AnalysisSettings: Sendable, Equatable {
     public var exportsPartitionStatus = false
     /// Which groups get the exact lag-in-seconds method, and what it may cost per poll.
     public var exact = ExactLagSettings()
+    /// Seconds a partition's last stable offset may stand still below its high watermark before its open
+    /// transaction counts as hanging: Kafka's default `transaction.max.timeout.ms`, 15 minutes, after which
+    /// no healthy transaction can still be open.
+    public var hangingTransactionSeconds: Double = 900
 
     /// Creates the default settings.
     public init() {}

@@ -2,7 +2,8 @@
 /// ``ClusterObservation`` becomes a finished ``ClusterSnapshot``.
 ///
 /// It owns the process-lifetime counters, the rate histories (``RateTracker``), the watermark timelines
-/// (``WatermarkTimelines``), the status run lengths (``StatusTracker``) and the lag trends (``LagTrends``).
+/// (``WatermarkTimelines``), the status run lengths (``StatusTracker``), the lag trends (``LagTrends``) and
+/// the open transactions (``TransactionTracker``).
 /// ``advance(_:)`` feeds them one observation, in that order, and applies the lag rules of
 /// ``SnapshotBuilder``; the snapshot it returns is complete and is never written to again.
 ///
@@ -18,6 +19,7 @@ public struct ClusterHistory: Sendable {
     private var timelines: WatermarkTimelines
     private var statuses: StatusTracker
     private var trends = LagTrends()
+    private var transactions: TransactionTracker
 
     /// Creates an empty history.
     public init(settings: AnalysisSettings = AnalysisSettings()) {
@@ -25,6 +27,7 @@ public struct ClusterHistory: Sendable {
         rates = RateTracker(windowSeconds: settings.rateWindowSeconds)
         timelines = WatermarkTimelines(capacity: settings.timelinePoints)
         statuses = StatusTracker(window: settings.statusWindowPolls, minLag: settings.statusMinLag)
+        transactions = TransactionTracker(hangingSeconds: settings.hangingTransactionSeconds)
     }
 
     /// Series tracked for rates, watermark timeline points, and group partitions tracked for status: for
@@ -41,13 +44,15 @@ public struct ClusterHistory: Sendable {
         counters.record(observation)
         let observedRates = rates.record(observation)
         timelines.record(observation)
+        let openTransactions = transactions.record(observation)
         guard let metadata = observation.metadata else {
             return snapshot(
                 observation, up: false, brokers: [], controllerID: nil, topics: [], groups: [],
                 withoutWatermarks: 0, rateWindow: observedRates.windowSeconds, lagObservedAt: nil)
         }
         let topics = SnapshotBuilder.topics(
-            metadata, watermarks: observation.watermarks, produceRates: observedRates.produce)
+            metadata, watermarks: observation.watermarks, produceRates: observedRates.produce,
+            openTransactions: openTransactions)
         let context = SnapshotBuilder.Context(observation, rates: observedRates, timelines: timelines)
         statuses.beginPoll()
         var groups: [GroupLag] = []
@@ -57,10 +62,10 @@ public struct ClusterHistory: Sendable {
             groups.append(
                 SnapshotBuilder.lag(
                     of: group, in: context,
-                    judge: { key, committed, lag, behindLogStart in
+                    judge: { key, committed, lag, outsideLog in
                         statuses.judge(
                             group: group.name, partition: key, committed: committed, lag: lag, hasMembers: hasMembers,
-                            behindLogStart: behindLogStart)
+                            outsideLog: outsideLog)
                     },
                     trend: { trends.record(group: group.name, totalLag: $0) }))
         }

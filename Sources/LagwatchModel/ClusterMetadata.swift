@@ -108,12 +108,17 @@ public struct ClusterMetadata: Sendable, Hashable {
 public struct Watermarks: Sendable, Hashable {
     /// The oldest offset still in the log.
     public var low: Int64
-    /// The offset the next produced message will get.
+    /// The high watermark: the offset the next produced message will get, transactional or not (what a
+    /// read_uncommitted consumer can read up to, and what Kafka's own tools call the log end).
     public var high: Int64
+    /// The last stable offset: the first offset of the oldest transaction still open, or the high watermark
+    /// when none is (what a read_committed consumer can read up to); `nil` when it was not fetched.
+    public var lastStable: Int64?
 
-    /// Creates a pair of watermarks.
-    public init(low: Int64, high: Int64) {
+    /// Creates the watermarks of a partition.
+    public init(low: Int64, high: Int64, lastStable: Int64? = nil) {
         self.low = low
         self.high = high
+        self.lastStable = lastStable
     }
 }

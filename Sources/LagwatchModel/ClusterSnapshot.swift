@@ -6,12 +6,20 @@ public struct PartitionState: Sendable, Hashable {
     public let watermarks: Watermarks?
     /// Messages produced per second, averaged over the rate window; `nil` when there is no rate this poll.
     public let produceRate: Double?
+    /// The partition's oldest open transaction, when its last stable offset is below its high watermark.
+    public let openTransaction: OpenTransaction?
 
     /// Creates a partition state.
-    public init(metadata: PartitionMetadata, watermarks: Watermarks?, produceRate: Double? = nil) {
+    public init(
+        metadata: PartitionMetadata,
+        watermarks: Watermarks?,
+        produceRate: Double? = nil,
+        openTransaction: OpenTransaction? = nil
+    ) {
         self.metadata = metadata
         self.watermarks = watermarks
         self.produceRate = produceRate
+        self.openTransaction = openTransaction
     }
 }
 
@@ -42,6 +50,10 @@ public struct PartitionLag: Sendable, Hashable {
     public let lag: Int64?
     /// True when the committed offset is below the log start: retention deleted messages the group never read.
     public let behindLogStart: Bool
+    /// True when the committed offset is past the high watermark: the topic was deleted and recreated under
+    /// the group, or the log was truncated (an unclean leader election). Its lag reads 0, but it is not
+    /// caught up: it is waiting for offsets the new log has not reached.
+    public let pastLogEnd: Bool
     /// Messages consumed (committed) per second, averaged over the rate window; `nil` when there is no rate
     /// this poll.
     public let consumeRate: Double?
@@ -58,6 +70,7 @@ public struct PartitionLag: Sendable, Hashable {
         committed: Int64,
         lag: Int64?,
         behindLogStart: Bool,
+        pastLogEnd: Bool = false,
         consumeRate: Double? = nil,
         lagTime: LagTime? = nil,
         status: ConsumerStatus? = nil
@@ -66,6 +79,7 @@ public struct PartitionLag: Sendable, Hashable {
         self.committed = committed
         self.lag = lag
         self.behindLogStart = behindLogStart
+        self.pastLogEnd = pastLogEnd
         self.consumeRate = consumeRate
         self.lagTime = lagTime
         self.status = status
@@ -161,6 +175,8 @@ public struct GroupLag: Sendable, Hashable {
     public let partitionsWithoutCommit: Int
     /// Partitions whose committed offset is below the log start: data the group has lost.
     public let partitionsBehindLogStart: Int
+    /// Partitions whose committed offset is past the log end (see ``PartitionLag/pastLogEnd``).
+    public let partitionsPastLogEnd: Int
     /// Why the committed offsets could not be fetched this poll; `nil` on success. On failure ``topics`` is empty.
     public let fetchError: String?
     /// Partitions with a known lag whose lag in seconds could not be estimated: their next message is older
@@ -212,6 +228,7 @@ public struct GroupLag: Sendable, Hashable {
         topics: [GroupTopicLag],
         partitionsWithoutCommit: Int,
         partitionsBehindLogStart: Int,
+        partitionsPastLogEnd: Int = 0,
         fetchError: String?,
         members: [GroupMember]? = nil,
         catchUpSeconds: Double? = nil,
@@ -223,6 +240,7 @@ public struct GroupLag: Sendable, Hashable {
         self.topics = topics
         self.partitionsWithoutCommit = partitionsWithoutCommit
         self.partitionsBehindLogStart = partitionsBehindLogStart
+        self.partitionsPastLogEnd = partitionsPastLogEnd
         self.fetchError = fetchError
         self.members = members
         self.catchUpSeconds = catchUpSeconds

@@ -13,7 +13,8 @@ public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable
     /// Lag stayed above 0 and the committed offset did not move across the window, and the group has no
     /// members (or lagwatch cannot describe the group).
     case stop = "STOP"
-    /// The committed offset is below the log start: retention deleted messages the group never read.
+    /// The committed offset is outside the log: below its start (retention deleted messages the group never
+    /// read) or past its end (the topic was recreated, or the log truncated, under the group).
     case err = "ERR"
 
     public static func < (lhs: ConsumerStatus, rhs: ConsumerStatus) -> Bool {
@@ -60,9 +61,9 @@ public struct PartitionStatusState: Sendable, Hashable {
     }
 
     /// The status over a window of `window` polls (the transitions between them number `window - 1`).
-    func status(window: Int, hasMembers: Bool, behindLogStart: Bool) -> ConsumerStatus {
+    func status(window: Int, hasMembers: Bool, outsideLog: Bool) -> ConsumerStatus {
         let window = Int32(window)
-        if behindLogStart { return .err }
+        if outsideLog { return .err }
         if pollsSinceRewind < window - 1 { return .rewind }
         if stuckPolls >= window { return hasMembers ? .stall : .stop }
         if lagNotFallingPolls >= window, pollsSinceLagGrew < window - 1, pollsSinceAdvance < window - 1 { return .warn }

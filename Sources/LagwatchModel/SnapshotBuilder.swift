@@ -3,7 +3,10 @@
 ///
 /// The rules (also in the README):
 /// - lag = high watermark − committed offset, clamped at 0 (committed offsets are fetched before the
-///   watermarks, so a negative value can only come from a truncated log or a reset);
+///   watermarks, so a negative value can only come from a recreated topic or a truncated log); the high
+///   watermark counts transactional messages and markers, as kafka_exporter and Kafka's tools do;
+/// - a committed offset past the high watermark is counted in ``GroupLag/partitionsPastLogEnd`` and is ERR:
+///   its lag of 0 does not mean caught up;
 /// - a partition with no committed offset gets no offset or lag series and is counted in
 ///   ``GroupLag/partitionsWithoutCommit``;
 /// - a committed offset below the low watermark still gets its lag, and is counted in
@@ -50,7 +53,8 @@ public enum SnapshotBuilder {
     static func topics(
         _ metadata: ClusterMetadata,
         watermarks: [TopicPartition: Watermarks],
-        produceRates: [TopicPartition: Double]?
+        produceRates: [TopicPartition: Double]?,
+        openTransactions: [TopicPartition: OpenTransaction] = [:]
     ) -> (topics: [TopicState], withoutWatermarks: Int) {
         var missing = 0
         let topics = metadata.topics.map { topic in
@@ -60,7 +64,9 @@ public enum SnapshotBuilder {
                     let key = TopicPartition(topic.name, partition.partition)
                     let marks = watermarks[key]
                     if marks == nil { missing += 1 }
-                    return PartitionState(metadata: partition, watermarks: marks, produceRate: produceRates?[key])
+                    return PartitionState(
+                        metadata: partition, watermarks: marks, produceRate: produceRates?[key],
+                        openTransaction: openTransactions[key])
                 }
             )
         }
@@ -72,7 +78,7 @@ public enum SnapshotBuilder {
     public static func lag(
         of group: GroupObservation,
         in context: Context,
-        judge: (_ partition: TopicPartition, _ committed: Int64, _ lag: Int64, _ behindLogStart: Bool) -> ConsumerStatus? = {
+        judge: (_ partition: TopicPartition, _ committed: Int64, _ lag: Int64, _ outsideLog: Bool) -> ConsumerStatus? = {
             _, _, _, _ in nil
         },
         trend: (_ totalLag: Int64?) -> [Int64?] = { _ in [] }
@@ -85,6 +91,7 @@ public enum SnapshotBuilder {
         var byTopic: [String: [PartitionLag]] = [:]
         var withoutCommit = 0
         var behindLogStart = 0
+        var pastLogEnd = 0
         // Catch-up: the slowest lagging partition decides; any partition that cannot catch up voids it.
         var catchUp: Double? = 0
         var stuck = false
@@ -96,6 +103,8 @@ public enum SnapshotBuilder {
             let marks = observation.watermarks[key]
             let behind = marks.map { committed < $0.low } ?? false
             if behind { behindLogStart += 1 }
+            let past = marks.map { committed > $0.high } ?? false
+            if past { pastLogEnd += 1 }
             let lag = marks.map { max(0, $0.high - committed) }
             if let partitionLag = lag, partitionLag > 0 {
                 if let consume = rates?[key], let produce = produceRates?[key], consume > produce, let slowest = catchUp {
@@ -113,11 +122,11 @@ public enum SnapshotBuilder {
                 }
                 return context.timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
             }
-            let status = lag.flatMap { judge(key, committed, $0, behind) }
+            let status = lag.flatMap { judge(key, committed, $0, behind || past) }
             if status == .stop || status == .stall { stuck = true }
             byTopic[key.topic, default: []].append(
                 PartitionLag(
-                    partition: key.partition, committed: committed, lag: lag, behindLogStart: behind,
+                    partition: key.partition, committed: committed, lag: lag, behindLogStart: behind, pastLogEnd: past,
                     consumeRate: rates?[key], lagTime: lagTime, status: status)
             )
         }
@@ -127,6 +136,7 @@ public enum SnapshotBuilder {
         return GroupLag(
             name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
             partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
+            partitionsPastLogEnd: pastLogEnd,
             fetchError: group.fetchError, members: group.members,
             catchUpSeconds: group.fetchError == nil && !stuck ? catchUp : nil,
             lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError))

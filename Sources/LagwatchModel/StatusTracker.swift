@@ -1,6 +1,6 @@
 /// Judges each group on each partition from the last `window` polls that saw it, by Burrow's rules (also
 /// in the README):
-/// - **ERR** when the committed offset is below the log start;
+/// - **ERR** when the committed offset is outside the log: below its start or past its end;
 /// - **REWIND** when the committed offset went backwards within the window;
 /// (With `minLag` set, "above 0" below reads "above `minLag`".)
 /// - **STOP** / **STALL** when lag was above 0 in every poll of the window and the committed offset did not
@@ -45,7 +45,7 @@ public struct StatusTracker: Sendable {
         committed: Int64,
         lag: Int64,
         hasMembers: Bool,
-        behindLogStart: Bool
+        outsideLog: Bool
     ) -> ConsumerStatus {
         let poll = poll
         let minLag = minLag
@@ -53,7 +53,7 @@ public struct StatusTracker: Sendable {
         return states[group, default: [:]][key].advance(
             or: PartitionStatusState(committed: committed, lag: lag, poll: poll, minLag: minLag)
         ) { $0.advance(committed: committed, lag: lag, poll: poll, minLag: minLag) }
-        .status(window: window, hasMembers: hasMembers, behindLogStart: behindLogStart)
+        .status(window: window, hasMembers: hasMembers, outsideLog: outsideLog)
     }
 
     /// Ends the poll: forgets group partitions not seen for a whole window.

@@ -184,3 +184,79 @@ public final class SubscribedConsumer {
         return []
     }
 }
+
+/// A transactional producer (`transactional.id`), as an application that writes exactly once is: used by
+/// the tests that need transaction markers and a last stable offset (brokers that keep them, such as
+/// noida-db; librdkafka's mock writes no markers). Owns a producer-type ``KafkaHandle``. Not `Sendable`.
+public final class TransactionalProducer {
+    private let handle: KafkaHandle
+    private let transactionalID: String
+
+    /// Connects, registers `transactionalID` with the transaction coordinator (fencing any earlier producer
+    /// with that id) and is ready to begin a transaction.
+    ///
+    /// - Throws: ``KafkaError`` when the broker refuses transactions or does not answer in time.
+    public init(
+        bootstrapServers: String,
+        transactionalID: String,
+        properties: [(String, String)] = [],
+        logger: Logger
+    ) throws {
+        handle = try KafkaHandle(
+            role: .producer,
+            properties: [
+                ("bootstrap.servers", bootstrapServers), ("client.id", "lagwatch-workload"),
+                ("transactional.id", transactionalID), ("linger.ms", "5"),
+            ] + properties,
+            logger: logger)
+        self.transactionalID = transactionalID
+        try check(rd_kafka_init_transactions(handle.pointer, 30_000), "init transactions")
+    }
+
+    /// Begins a transaction.
+    public func begin() throws {
+        try check(rd_kafka_begin_transaction(handle.pointer), "begin transaction")
+    }
+
+    /// Queues `count` small messages to one partition within the transaction.
+    ///
+    /// - Returns: how many were queued.
+    @discardableResult
+    public func produce(to key: TopicPartition, count: Int) -> Int {
+        let payload: [UInt8] = Array("lagwatch".utf8)
+        var queued = 0
+        for _ in 0..<count {
+            let result = payload.withUnsafeBytes { bytes in
+                lagwatch_produce(handle.pointer, key.topic, key.partition, bytes.baseAddress, bytes.count, 0)
+            }
+            if result != RD_KAFKA_RESP_ERR_NO_ERROR { break }
+            queued += 1
+        }
+        rd_kafka_poll(handle.pointer, 0)
+        return queued
+    }
+
+    /// Waits until every queued message is acknowledged, leaving the transaction open.
+    public func flush(timeoutMilliseconds: Int32 = 10_000) throws {
+        let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
+    }
+
+    /// Commits the transaction: the broker writes a commit marker (one offset) on each partition written.
+    public func commit() throws {
+        try check(rd_kafka_commit_transaction(handle.pointer, 30_000), "commit transaction")
+    }
+
+    /// Aborts the transaction: the broker writes an abort marker on each partition written.
+    public func abort() throws {
+        try check(rd_kafka_abort_transaction(handle.pointer, 30_000), "abort transaction")
+    }
+
+    /// Throws the error `error` carries, naming `context` and the transactional id, and frees it.
+    private func check(_ error: OpaquePointer?, _ context: String) throws {
+        guard let error else { return }
+        defer { rd_kafka_error_destroy(error) }
+        let message = String(cString: rd_kafka_error_string(error))
+        throw KafkaError(rd_kafka_error_code(error), context: "\(context) '\(transactionalID)': \(message)")
+    }
+}

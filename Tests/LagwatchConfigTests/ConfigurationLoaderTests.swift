@@ -105,6 +105,10 @@ private let goodFile = """
         ("clusters:\n  - bootstrap_servers: [k:1]\n    groups:\n      static:\n        - topics: [a]\n", "f.yml:5: clusters[0].groups.static[0].name: is required"),
         ("clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      sasl.password: ${env:NOPE}\n", "f.yml:4: clusters[0].librdkafka.sasl.password: environment variable NOPE is not set"),
         ("clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      group.id: x\n", "f.yml:4: clusters[0].librdkafka.group.id: is set by lagwatch"),
+        ("clusters:\n  - bootstrap_servers: [k:1]\n    librdkafka:\n      isolation.level: read_committed\n",
+         "f.yml:4: clusters[0].librdkafka.isolation.level: is set by lagwatch, which reads both"),
+        ("transactions:\n  hanging_after: 1s\n", "f.yml:2: transactions.hanging_after: must be"),
+        ("transactions:\n  hanging: 5m\n", "f.yml:2: transactions.hanging: unknown key"),
         ("clusters:\n  - bootstrap_servers: [k:1]\n  - name: default\n    bootstrap_servers: [k:2]\n", "f.yml:3: clusters[1].name: a second cluster named 'default'"),
         ("clusters:\n  - bootstrap_servers: [k:1]\n    max_in_flight_requests: 0\n", "f.yml:3: clusters[0].max_in_flight_requests: must be a whole number from 1"),
         ("clusters: [\n", "f.yml: not valid YAML: line"),
@@ -204,6 +208,9 @@ private let goodFile = """
             "status:\n  window_polls: 20\n  min_lag: 5\n  partition_series: true\n", fileName: "f", environment: [:])
         #expect(status.analysis.statusWindowPolls == 20 && status.analysis.exportsPartitionStatus)
         #expect(status.analysis.statusMinLag == 5)
+        #expect(status.analysis.hangingTransactionSeconds == 900, "Kafka's default transaction.max.timeout.ms")
+        let transactions = try ConfigurationLoader.parse("transactions:\n  hanging_after: 5m\n", fileName: "f", environment: [:])
+        #expect(transactions.analysis.hangingTransactionSeconds == 300)
         var flags = CommandLineSettings()
         flags.pollInterval = "1s"
         flags.rateWindow = "2s"

@@ -28,7 +28,9 @@ private func smallCluster(
         TopicState(
             name: "orders",
             partitions: [
-                PartitionState(metadata: p0, watermarks: Watermarks(low: 3, high: 10), produceRate: 12.5),
+                PartitionState(
+                    metadata: p0, watermarks: Watermarks(low: 3, high: 10, lastStable: 8), produceRate: 12.5,
+                    openTransaction: OpenTransaction(lastStable: 8, seconds: 1200.5, hanging: true)),
                 PartitionState(metadata: p1, watermarks: nil),
             ])
     ]

@@ -36,10 +36,11 @@ struct KafkaClusterClientTests {
         let marks = client.watermarks(leaders: leaders, batchSize: 2, timeoutMilliseconds: 5_000)
         #expect(marks.errors.isEmpty)
         #expect(marks.watermarks.count == 6)
+        // No transactions on the mock: the last stable offset is the high watermark.
         for (key, count) in world.produced {
-            #expect(marks.watermarks[key] == Watermarks(low: 0, high: count))
+            #expect(marks.watermarks[key] == Watermarks(low: 0, high: count, lastStable: count))
         }
-        #expect(marks.watermarks[TopicPartition("payments", 0)] == Watermarks(low: 0, high: 0))
+        #expect(marks.watermarks[TopicPartition("payments", 0)] == Watermarks(low: 0, high: 0, lastStable: 0))
 
         let partitions = (Int32(0)..<4).map { TopicPartition("orders", $0) }
         let offsets = client.committedOffsets(

@@ -20,7 +20,7 @@ private func statuses(
             poll.map {
                 tracker.judge(
                     group: "g", partition: TopicPartition("t", 0), committed: $0.committed, lag: $0.lag,
-                    hasMembers: (members ?? 0) > 0, behindLogStart: behindLogStartAt.contains(index))
+                    hasMembers: (members ?? 0) > 0, outsideLog: behindLogStartAt.contains(index))
             })
         tracker.endPoll()
     }
@@ -131,7 +131,7 @@ private func statuses(
             for group in groups {
                 _ = tracker.judge(
                     group: group, partition: TopicPartition("t", 0), committed: 1, lag: 1, hasMembers: false,
-                    behindLogStart: false)
+                    outsideLog: false)
             }
             tracker.endPoll()
         }
