@@ -81,17 +81,27 @@ def dashboard(uid, title, description, variables, panels):
 def overview():
     status_colors = thresholds((None, "green"), (1, "red"))
     panels = [
-        panel("stat", "Clusters up", [(f"sum(lagwatch_up{{{C}}})", "")], 4, 4,
+        panel("stat", "Clusters up", [(f"sum(lagwatch_up{{{C}}})", "")], 3, 4,
               description="Clusters whose last poll got a metadata answer.",
               fieldConfig={"defaults": {"unit": "short"}, "overrides": []}),
-        panel("stat", "Brokers", [(f"sum(kafka_brokers{{{C}}})", "")], 4, 4),
-        panel("stat", "Topics", [(f"count(kafka_topic_partitions{{{C}}})", "")], 4, 4),
-        panel("stat", "Partitions", [(f"sum(kafka_topic_partitions{{{C}}})", "")], 4, 4),
+        panel("stat", "Brokers", [(f"sum(kafka_brokers{{{C}}})", "")], 3, 4),
+        panel("stat", "Topics", [(f"count(kafka_topic_partitions{{{C}}})", "")], 3, 4),
+        panel("stat", "Partitions", [(f"sum(kafka_topic_partitions{{{C}}})", "")], 3, 4),
         panel("stat", "Under-replicated partitions",
-              [(f"sum(kafka_topic_partition_under_replicated_partition{{{C}}})", "")], 4, 4,
+              [(f"sum(kafka_topic_partition_under_replicated_partition{{{C}}})", "")], 3, 4,
               fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
         panel("stat", "Offline partitions",
-              [(f"count(kafka_topic_partition_leader{{{C}}} == -1) or vector(0)", "")], 4, 4,
+              [(f"count(kafka_topic_partition_leader{{{C}}} == -1) or vector(0)", "")], 3, 4,
+              fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
+        panel("stat", "Hanging transactions",
+              [(f"sum(kafka_topic_partition_hanging_transaction{{{C}}}) or vector(0)", "")], 3, 4,
+              description="Partitions whose last stable offset has stood below the high watermark longer than "
+                          "transactions.hanging_after: read_committed consumers are blocked there.",
+              fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
+        panel("stat", "Groups committed outside the log",
+              [(f"count(kafka_consumergroup_status{{{C},status=\"ERR\"}} == 1) or vector(0)", "")], 3, 4,
+              description="Groups with a committed offset below the log start (data lost to retention) or past "
+                          "its end (topic recreated, log truncated).",
               fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
         panel("timeseries", "Consumer groups by status",
               [(f"sum by (status) (kafka_consumergroup_status{{{C}}})", "{{status}}")], 12, 8,
@@ -198,6 +208,12 @@ def topic():
         panel("timeseries", "Groups reading it: consume rate",
               [(f"sum by (consumergroup) (kafka_consumergroup_topic_consume_rate_messages_per_second{{{CT}}})",
                 "{{consumergroup}}")], 24, 8, unit="suffix: msg/s"),
+        panel("timeseries", "Offsets held back by open transactions",
+              [(f"kafka_topic_partition_current_offset{{{CT}}} - kafka_topic_partition_last_stable_offset{{{CT}}}",
+                "{{topic}}/{{partition}}")], 24, 8,
+              description="High watermark minus last stable offset: what read_committed consumers cannot read "
+                          "yet. Above 0 while a transaction is open; a line that only grows is a hanging "
+                          "transaction (kafka_topic_partition_hanging_transaction)."),
     ]
     return dashboard("lagwatch-topic", "Kafka / lagwatch topic",
                      "One topic: produce rate per partition, leaders, replicas and ISR, and the groups reading it.",
