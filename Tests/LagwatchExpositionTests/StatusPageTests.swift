@@ -96,4 +96,34 @@ private let context = StatusPage.Context(clusterNames: ["prod", "dr", "new"], te
         #expect(StatusPage.escape("<a href=\"x\">&'") == "&lt;a href=&quot;x&quot;&gt;&amp;&#39;")
         #expect(StatusPage.sparkline([nil, nil], width: 10, height: 10).contains("–"))
     }
+
+    @Test func aHangingTransactionAndAnOffsetPastTheLogEndAreMarked() throws {
+        let metadata = PartitionMetadata(partition: 0, leader: 1, replicas: [1], inSyncReplicas: [1])
+        let hanging = OpenTransaction(lastStable: 30, seconds: 1200, hanging: true)
+        let lag = PartitionLag(partition: 0, committed: 700, lag: 0, behindLogStart: false, pastLogEnd: true, status: .err)
+        let recreated = GroupLag(
+            name: "shipping", state: nil, memberCount: nil, topics: [GroupTopicLag(topic: "orders", partitions: [lag])],
+            partitionsWithoutCommit: 0, partitionsBehindLogStart: 0, partitionsPastLogEnd: 1, fetchError: nil)
+        let snapshot = ClusterSnapshot(
+            clusterName: "prod", up: true, brokers: [Broker(id: 1, host: "k", port: 9092)], controllerID: 1,
+            topics: [
+                TopicState(
+                    name: "orders",
+                    partitions: [
+                        PartitionState(
+                            metadata: metadata, watermarks: Watermarks(low: 0, high: 500, lastStable: 30),
+                            openTransaction: hanging)
+                    ])
+            ],
+            groups: [recreated], discovery: .disabled, stageErrors: [:], partitionsWithoutWatermarks: 0,
+            pollStartedAt: 1000, pollDurationSeconds: 0.5, counters: PollCounters())
+        let overview = try ParsedPage(StatusPage.overview([snapshot], context: context))
+        let warnings = overview.all("span", class: "warn").map(\.text)
+        #expect(warnings.contains { $0.contains("hanging transaction on orders/0") })
+        let html = try #require(StatusPage.group("shipping", in: [snapshot], context: context))
+        let page = try ParsedPage(html)
+        let marks = page.all("span", class: "warn").map(\.text)
+        #expect(marks.contains("past the log end"))
+        #expect(marks.contains { $0.hasPrefix("hanging transaction since 30") && $0.contains("20 min") })
+    }
 }

@@ -6,6 +6,10 @@ public import Logging
 /// A mock cluster with a known state: how many messages each partition holds and what each group committed.
 /// The expectations tests compare against come from here, never from the code under test.
 ///
+/// What librdkafka's mock (2.0.2) cannot do, so tests of it run on noida-db (``NoidaServer``) instead: list
+/// or describe groups; write transaction markers or hold a last stable offset (it ignores
+/// `isolation.level`: its LSO is always the high watermark); delete topics.
+///
 /// `@unchecked Sendable`: a test drives it from one thread at a time; the daemons it serves only reach the
 /// cluster over TCP.
 public final class MockWorld: @unchecked Sendable {
