@@ -17,6 +17,7 @@ import Testing
         cluster.clientRecreatePolls = 0
         var analysis = AnalysisSettings()
         analysis.rateWindowSeconds = 1_800  // so that polls 15 minutes apart make a rate
+        analysis.statusWindowPolls = 3
         return try ClusterPoller(cluster: cluster, analysis: analysis, logger: TestLogger.quiet(), now: { clock.now }) {
             try KafkaClusterClient(bootstrapServers: [bootstrap], properties: [], logger: TestLogger.quiet())
         }
@@ -79,6 +80,11 @@ import Testing
         #expect(later.value("kafka_topic_partition_hanging_transaction", at("0")) == 1)
         // The group waits at the LSO and cannot read on: its lag counts the 103 offsets it cannot reach.
         #expect(later.value("kafka_consumergroup_lag", ["consumergroup": "ledger", "partition": "0"]) == 103)
+        // It does not move, and its lag does not fall: by the third poll of the window it is STOP (no members).
+        clock.set(1_000_915)
+        let stopped = try #require(poller.poll().groups.first)
+        #expect(stopped.status == .stop)
+        #expect(stopped.topics.first?.partitions.map(\.status) == [.stop, .ok])
     }
 
     @Test func aTopicRecreatedUnderAGroupLeavesItPastTheLogEnd() throws {
