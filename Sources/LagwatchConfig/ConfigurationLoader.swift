@@ -50,6 +50,13 @@ public enum ConfigurationLoader {
             configuration = try parse(text, fileName: file, environment: environment)
         }
         try apply(flags, to: &configuration)
+        // The demo runs only when nothing at all was given: a file with no cluster is a mistake, not a demo.
+        if let file = flags.configFile, configuration.clusters.isEmpty {
+            throw ConfigurationError(
+                location: file,
+                "no cluster configured: list at least one under 'clusters' (the demo runs only when neither "
+                    + "--config.file nor --kafka.server is given)")
+        }
         return configuration
     }
 

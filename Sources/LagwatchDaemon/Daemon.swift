@@ -87,6 +87,7 @@ public final class Daemon: Sendable {
 
     /// Builds a cluster's poller and its (not yet started) loop.
     private func makePoller(_ cluster: ClusterConfiguration, configuration: Configuration) throws -> Poller {
+        try Self.checkKafkaProperties(of: cluster)
         do {
             let poller = try ClusterPoller(
                 cluster: cluster, analysis: configuration.analysis, logger: logger, makeClient: makeClient(cluster))
@@ -96,6 +97,23 @@ public final class Daemon: Sendable {
             return Poller(
                 name: cluster.name, settings: PollerSettings(cluster, configuration), loop: loop)
         } catch let error as KafkaError where error.code == .configuration || error.code == .clientCreation {
+            throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
+        }
+    }
+
+    /// Checks what only librdkafka can check of every cluster's properties (unknown properties, values out
+    /// of range, TLS files, SASL settings), the same way `run` does before it binds: `check-config` calls
+    /// this, so the two can never disagree.
+    ///
+    /// - Throws: ``ConfigurationError`` naming the cluster and the property.
+    public static func validate(_ configuration: Configuration) throws {
+        for cluster in configuration.clusters { try checkKafkaProperties(of: cluster) }
+    }
+
+    private static func checkKafkaProperties(of cluster: ClusterConfiguration) throws {
+        do {
+            try KafkaClusterClient.validate(properties: cluster.propertyPairs)
+        } catch let error as KafkaError {
             // A rejected property, or one librdkafka could not act on (an unreadable ssl.ca.location, say).
             throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
         }

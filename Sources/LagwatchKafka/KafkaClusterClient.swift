@@ -30,6 +30,19 @@ public final class KafkaClusterClient: ClusterClient {
         ("log.connection.close", "false"),
     ]
 
+    /// Checks `properties` as creating a client does — librdkafka's configuration object, then its client
+    /// constructor, which reads the TLS files and checks the SASL settings — without connecting anywhere
+    /// (the client it builds has no bootstrap servers, and is destroyed at once).
+    ///
+    /// - Throws: ``KafkaError`` naming what librdkafka rejected (never the value).
+    public static func validate(properties: [(String, String)]) throws {
+        let silent = Logger(label: "lagwatch.validate") { _ in SwiftLogNoOpLogHandler() }
+        for isolation in ["read_uncommitted", "read_committed"] {
+            _ = try KafkaHandle(
+                role: .consumer, properties: baseProperties + properties + [("isolation.level", isolation)], logger: silent)
+        }
+    }
+
     /// Connects to `bootstrapServers` with extra librdkafka `properties` (SASL, TLS, …).
     ///
     /// - Throws: ``KafkaError`` naming a property librdkafka rejected.

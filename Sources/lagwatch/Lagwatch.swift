@@ -168,6 +168,7 @@ struct CheckConfig: ParsableCommand {
         var settings = CommandLineSettings()
         settings.configFile = file
         let configuration = try ConfigurationLoader.load(settings, environment: environment())
+        try Daemon.validate(configuration)
         print("\(file): valid, \(configuration.clusters.count) cluster(s): \(configuration.clusters.map(\.name).joined(separator: ", "))")
     }
 }
