@@ -17,6 +17,13 @@ public struct WebSecurity: Sendable {
     public var keyPEM: String?
     /// Users and their bcrypt hashes; empty when authentication is off.
     public var users: [String: String] = [:]
+    /// Where the TLS settings came from, for messages: the web configuration file and the certificate and
+    /// key files it names, as written.
+    public var tlsSource: (file: String, certificate: String, key: String)?
+
+    /// The highest bcrypt cost accepted. Each step doubles the work of a login: at 14 one check takes
+    /// about a second on this project's build machine, and a hash of cost 31 would take days.
+    public static let maximumBcryptCost = 14
 
     /// Plain HTTP to anyone; fill in the fields to turn TLS or authentication on.
     public init() {}
@@ -56,14 +63,20 @@ public struct WebSecurity: Sendable {
             }
             security.certificatePEM = try readPEM(certificate, directory: directory, map: tls, key: "cert_file", marker: "CERTIFICATE")
             security.keyPEM = try readPEM(key, directory: directory, map: tls, key: "key_file", marker: "PRIVATE KEY")
+            security.tlsSource = (fileName, certificate, key)
         }
         if let users = try top.mapping("basic_auth_users") {
+            guard !users.entries.isEmpty else {
+                throw top.error(
+                    at: "basic_auth_users",
+                    "lists no user: remove it to serve without authentication, or add a user and its bcrypt hash")
+            }
             for entry in users.entries {
-                let hash = try users.string(entry.key) ?? ""
-                guard isBcrypt(hash) else {
-                    throw users.error(at: entry.key, "must be a bcrypt hash ($2a$, $2b$ or $2y$ and 60 characters)")
+                if entry.key.contains(":") {
+                    throw users.error(at: entry.key, "a user name cannot contain ':' (basic authentication splits at the first one)")
                 }
-                security.users[entry.key] = hash
+                if let problem = bcryptProblem(try users.string(entry.key) ?? "") { throw users.error(at: entry.key, problem) }
+                security.users[entry.key] = try users.string(entry.key)
             }
         }
         return security
@@ -80,8 +93,24 @@ public struct WebSecurity: Sendable {
         return text
     }
 
-    /// The shape of a bcrypt hash; crypt checks the rest when a password is verified.
-    static func isBcrypt(_ hash: String) -> Bool {
-        hash.utf8.count == 60 && (hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$"))
+    /// What is wrong with `hash` as a bcrypt hash lagwatch can check in bounded time, or `nil`: the form
+    /// `$2a$`, `$2b$` or `$2y$`, a two-digit cost from 04 to ``maximumBcryptCost``, `$`, then 53 characters
+    /// of bcrypt's alphabet (22 of salt, 31 of hash).
+    static func bcryptProblem(_ hash: String) -> String? {
+        let bytes = Array(hash.utf8)
+        let form = "must be a bcrypt hash: $2a$, $2b$ or $2y$, a two-digit cost, $, and 53 characters (60 in all)"
+        guard bytes.count == 60, hash.hasPrefix("$2a$") || hash.hasPrefix("$2b$") || hash.hasPrefix("$2y$"),
+            bytes[6] == UInt8(ascii: "$"), let cost = Int(String(decoding: bytes[4..<6], as: UTF8.self))
+        else { return form }
+        guard cost >= 4 else { return "bcrypt cost \(cost) is below bcrypt's minimum of 4" }
+        guard cost <= maximumBcryptCost else {
+            return "bcrypt cost \(cost) is above lagwatch's maximum of \(maximumBcryptCost) (each step doubles the time "
+                + "of every login check); hash the password again with a lower cost, such as 10"
+        }
+        let alphabet = Set("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        if let bad = bytes[7...].firstIndex(where: { !alphabet.contains($0) }) {
+            return "is not a bcrypt hash: character \(bad + 1) is not in bcrypt's alphabet (./A-Za-z0-9)"
+        }
+        return nil
     }
 }

@@ -81,6 +81,7 @@ public final class Daemon: Sendable {
             clusterNames: configuration.clusters.map(\.name),
             info: ExporterInfo(version: Self.version, revision: Self.revision, librdkafkaVersion: KafkaHandle.librdkafkaVersion))
         running = Mutex(Running(configuration: configuration, pollers: []))
+        try Self.checkTLS(configuration.webSecurity)
         let pollers = try configuration.clusters.map { try makePoller($0, configuration: configuration) }
         running.withLock { $0.pollers = pollers }
     }
@@ -107,7 +108,27 @@ public final class Daemon: Sendable {
     ///
     /// - Throws: ``ConfigurationError`` naming the cluster and the property.
     public static func validate(_ configuration: Configuration) throws {
+        try checkTLS(configuration.webSecurity)
         for cluster in configuration.clusters { try checkKafkaProperties(of: cluster) }
+    }
+
+    /// Starts an HTTPS server with the configured certificate and key on a loopback port and stops it: the
+    /// only check that a key matches its certificate and is not encrypted is the one the TLS library makes.
+    private static func checkTLS(_ security: WebSecurity?) throws {
+        guard let security, let certificate = security.certificatePEM, let key = security.keyPEM else { return }
+        do {
+            let server = try HTTPServer(
+                listenAddress: "127.0.0.1:0", tls: HTTPServer.TLS(certificatePEM: certificate, keyPEM: key)
+            ) { _ in .text(503, "") }
+            server.stop()
+        } catch {
+            let source = security.tlsSource
+            throw ConfigurationError(
+                location: "\(source?.file ?? "web configuration"): tls_server_config",
+                "the key '\(source?.key ?? "key_file")' was not accepted with the certificate "
+                    + "'\(source?.certificate ?? "cert_file")': it does not match it, or it is encrypted "
+                    + "(lagwatch needs an unencrypted PEM key)")
+        }
     }
 
     private static func checkKafkaProperties(of cluster: ClusterConfiguration) throws {

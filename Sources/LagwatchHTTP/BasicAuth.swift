@@ -49,7 +49,8 @@ public final class BasicAuthenticator: Sendable {
         guard let header, header.count > 6, header.prefix(6).lowercased() == "basic " else { return nil }
         let isBlank: (Character) -> Bool = { $0 == " " || $0 == "\t" }
         let encoded = String(header.dropFirst(6).drop(while: isBlank).reversed().drop(while: isBlank).reversed())
-        guard let data = Data(base64Encoded: encoded), let text = String(data: data, encoding: .utf8),
+        // No NUL: crypt() reads a C string and would ignore whatever follows one.
+        guard let data = Data(base64Encoded: encoded), !data.contains(0), let text = String(data: data, encoding: .utf8),
             let colon = text.firstIndex(of: ":")
         else { return nil }
         return (String(text[..<colon]), String(text[text.index(after: colon)...]))

@@ -23,6 +23,9 @@ import Testing
             ["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"],
             ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt",
              "-days", "1", "-extfile", "san.ext"],
+            // A key of no certificate here, and the server's key encrypted with a passphrase.
+            ["genrsa", "-out", "other.key", "2048"],
+            ["pkey", "-in", "server.key", "-aes256", "-passout", "pass:secret", "-out", "encrypted.key"],
         ]
         for step in steps {
             let result = try ProcessRunner.run(openssl, step.map { $0.hasSuffix(".key") || $0.hasSuffix(".crt") || $0.hasSuffix(".csr") || $0.hasSuffix(".ext") ? directory + "/" + $0 : $0 })
@@ -83,6 +86,15 @@ import Testing
          "web.yml:4: tls_server_config.client_auth_type: is not supported by lagwatch"),
         ("http_server_config:\n  http2: false\n", "web.yml:2: http_server_config: is not supported by lagwatch"),
         ("basic_auth_user:\n  alice: x\n", "web.yml:1: basic_auth_user: unknown key"),
+        ("basic_auth_users:\n  alice: \"$2y$99$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n", "web.yml:2: basic_auth_users.alice: bcrypt cost 99 is above lagwatch's maximum of 14"),
+        ("basic_auth_users:\n  alice: \"$2y$31$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n", "web.yml:2: basic_auth_users.alice: bcrypt cost 31 is above"),
+        ("basic_auth_users:\n  alice: \"$2y$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!\"\n", "web.yml:2: basic_auth_users.alice: is not a bcrypt hash: character 60"),
+        ("basic_auth_users: {}\n", "web.yml:1: basic_auth_users: lists no user"),
+        ("basic_auth_users:\n  \"ops:team\": \"$2y$10$aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"\n", "web.yml:2: basic_auth_users.ops:team: a user name cannot contain ':'"),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: other.key\n",
+         "web.yml: tls_server_config: the key 'other.key' was not accepted with the certificate 'server.crt'"),
+        ("tls_server_config:\n  cert_file: server.crt\n  key_file: encrypted.key\n",
+         "web.yml: tls_server_config: the key 'encrypted.key' was not accepted"),
     ])
     func malformedWebConfigurationsAreRefusedAtStart(text: String, expected: String) throws {
         let directory = try Self.makeCertificates()
