@@ -81,7 +81,8 @@ extension ConfigurationLoader {
     private static func parseWeb(_ web: YAMLMapping, into configuration: inout Configuration) throws {
         try web.rejectUnknownKeys(["listen_address", "telemetry_path", "config_file"])
         if let file = try web.string("config_file") {
-            configuration.webSecurity = try WebSecurity.load(path: file)
+            configuration.webSecurity = try WebSecurity.load(
+                path: file, location: web.error(at: "config_file", "").location)
         }
         if let address = try web.string("listen_address") {
             try rethrow(at: web, "listen_address") { try validateListenAddress(address, location: "") }
@@ -204,7 +205,9 @@ extension ConfigurationLoader {
         environment: [String: String],
         error: (String) -> ConfigurationError
     ) throws -> String {
-        guard value.hasPrefix("${"), value.hasSuffix("}") else { return value }
+        guard value.hasPrefix("${") else { return value }
+        // "${env:HOME" is a typo, not a value that happens to start with "${".
+        guard value.hasSuffix("}") else { throw error("'${' is not closed: write ${env:NAME} or ${file:PATH}") }
         let inner = value.dropFirst(2).dropLast()
         if inner.hasPrefix("env:") {
             let name = String(inner.dropFirst(4))

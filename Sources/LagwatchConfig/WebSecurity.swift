@@ -28,15 +28,16 @@ public struct WebSecurity: Sendable {
     /// Plain HTTP to anyone; fill in the fields to turn TLS or authentication on.
     public init() {}
 
-    /// Reads and validates the file at `path`.
+    /// Reads and validates the file at `path`, named where it was given: `location` (the flag, or the
+    /// configuration file's line and key).
     ///
     /// - Throws: ``ConfigurationError`` naming the file, line and key.
-    public static func load(path: String) throws -> WebSecurity {
+    public static func load(path: String, location: String = "--web.config.file") throws -> WebSecurity {
         let text: String
         do {
             text = try TextFile.read(path)
         } catch {
-            throw ConfigurationError(location: "--web.config.file", "cannot read '\(path)': \(error)")
+            throw ConfigurationError(location: location, "cannot read '\(path)': \(error)")
         }
         return try parse(text, fileName: path, directory: TextFile.directory(of: path))
     }

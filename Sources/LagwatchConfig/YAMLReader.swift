@@ -36,6 +36,13 @@ struct YAMLMapping {
             }
             return (text, key, value)
         }
+        var seen: [String: Int] = [:]
+        for pair in pairs {
+            if let first = seen[pair.key] {
+                throw Self.error(fileName, pair.keyNode, keyPath(pair.key), "appears twice (first on line \(first))")
+            }
+            seen[pair.key] = pair.keyNode.line
+        }
     }
 
     /// Throws for the first key not in `known`.
