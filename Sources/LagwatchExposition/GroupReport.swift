@@ -167,6 +167,22 @@ public enum GroupReport {
         encode(["error": message]) + [0x0A]
     }
 
+    /// `<`, `>` and `&` as `\u003c`, `\u003e` and `\u0026`: the same JSON, which no HTML parser can take
+    /// for markup (the characters can only occur inside strings here).
+    static func htmlSafe(_ json: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(json.count)
+        for byte in json {
+            switch byte {
+            case UInt8(ascii: "<"): out += Array("\\u003c".utf8)
+            case UInt8(ascii: ">"): out += Array("\\u003e".utf8)
+            case UInt8(ascii: "&"): out += Array("\\u0026".utf8)
+            default: out.append(byte)
+            }
+        }
+        return out
+    }
+
     private static func encode(_ value: some Encodable) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -175,6 +191,6 @@ public enum GroupReport {
             positiveInfinity: "+Inf", negativeInfinity: "-Inf", nan: "NaN")
         // Plain structs of strings and numbers, with non-finite numbers written as strings: encoding cannot
         // fail, so a failure would be a programming error.
-        return Array(try! encoder.encode(value))
+        return htmlSafe(Array(try! encoder.encode(value)))
     }
 }

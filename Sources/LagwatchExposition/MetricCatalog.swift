@@ -210,7 +210,9 @@ public enum MetricCatalog {
     /// Per-stage outcome of the last poll.
     public static let pollStageSuccess = MetricFamily(
         "lagwatch_poll_stage_success", .gauge, labels: ["cluster_name", "stage"],
-        help: "1 when the stage succeeded in the last poll of the cluster, else 0.")
+        help: "1 when the stage succeeded in the last poll of the cluster; 0 when it failed, or did not run although "
+            + "due (the stages after a failed metadata request). No series for a stage that was not due: group "
+            + "discovery turned off, or no record to read for the exact lag method.")
     /// Per-stage wall time of the last poll.
     public static let pollStageDuration = MetricFamily(
         "lagwatch_poll_stage_duration_seconds", .gauge, labels: ["cluster_name", "stage"],

@@ -360,9 +360,10 @@ public enum TextRenderer {
         writer.header(MetricCatalog.pollStageSuccess)
         for cluster in clusters {
             for stage in PollStage.allCases {
+                guard let succeeded = stageSucceeded(stage, in: cluster.snapshot) else { continue }
                 writer.sample(
                     MetricCatalog.pollStageSuccess, labels: cluster.label, extra: stageLabel(stage),
-                    value: Int64(cluster.snapshot.stageErrors[stage] == nil ? 1 : 0))
+                    value: Int64(succeeded ? 1 : 0))
             }
         }
         writer.header(MetricCatalog.pollStageDuration)
@@ -417,6 +418,20 @@ public enum TextRenderer {
         writer.header(MetricCatalog.groupPartitionsPastLogEnd)
         eachGroup(clusters) { labels, group in
             writer.sample(MetricCatalog.groupPartitionsPastLogEnd, labels: labels, value: Int64(group.partitionsPastLogEnd))
+        }
+    }
+
+    /// Whether `stage` succeeded in the snapshot's poll: true when it ran without error, false when it failed
+    /// or was due and did not run (every stage is due but group discovery when it is off and the exact
+    /// method's record reading, which runs only when there is something to read); `nil` when it was not due.
+    static func stageSucceeded(_ stage: PollStage, in snapshot: ClusterSnapshot) -> Bool? {
+        if snapshot.stageDurations[stage] != nil || snapshot.stageErrors[stage] != nil {
+            return snapshot.stageErrors[stage] == nil
+        }
+        switch stage {
+        case .metadata, .committedOffsets, .watermarks: return false
+        case .groupDiscovery: return snapshot.discovery == .disabled ? nil : false
+        case .recordTimestamps: return nil
         }
     }
 

@@ -206,11 +206,8 @@ private func accessHandler(
         method: String(cString: method), path: String(cString: url),
         acceptsGzip: acceptsGzip(encoding), authorization: authorization)
     let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
-    var response = handler(request)
-    if request.method == "HEAD" {
-        response.body = []
-        response.stream = nil
-    }
+    // HEAD gets the GET response: libmicrohttpd sends its headers, Content-Length included, and no body.
+    let response = handler(request)
     let mhdResponse: OpaquePointer?
     if let stream = response.stream {
         let box = Unmanaged.passRetained(StreamBox(stream))
@@ -228,6 +225,8 @@ private func accessHandler(
     for (name, value) in response.headers {
         _ = MHD_add_response_header(mhdResponse, name, value)
     }
+    // Every answer says what it is: no browser may guess HTML into a JSON or text body.
+    _ = MHD_add_response_header(mhdResponse, "X-Content-Type-Options", "nosniff")
     let result = MHD_queue_response(connection, UInt32(response.status), mhdResponse)
     MHD_destroy_response(mhdResponse)
     return result

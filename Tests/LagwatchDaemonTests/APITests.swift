@@ -84,6 +84,12 @@ import Testing
         #expect(missing.status == 404 && missing.contentType == "application/json")
         #expect((missing.object["error"] as? String)?.contains("'nobody'") == true)
         #expect(try Self.json(daemon.port, "/api/v1/groups/").status == 404)
+        // A name that is markup comes back as the same string, with no '<' a browser could read as a tag.
+        let hostile = try TestHTTPClient.request(port: daemon.port, path: "/api/v1/groups/%3Cscript%3Ealert(1)%3C%2Fscript%3E")
+        #expect(hostile.status == 404 && !hostile.text.contains("<"))
+        #expect(hostile.headers["x-content-type-options"] == "nosniff")
+        let echoed = try #require(try JSONSerialization.jsonObject(with: Data(hostile.body)) as? [String: Any])
+        #expect((echoed["error"] as? String)?.contains("'<script>alert(1)</script>'") == true)
         #expect(try TestHTTPClient.request(port: daemon.port, method: "POST", path: "/api/v1/groups").status == 405)
     }
 }

@@ -177,6 +177,12 @@ import Testing
         #expect(down.value("lagwatch_up", ["cluster_name": "mock"]) == 0)
         #expect(down.samples("kafka_topic_partition_current_offset").isEmpty)
         #expect(down.value("lagwatch_poll_stage_success", ["stage": "metadata"]) == 0)
+        // The stages after it did not run: not a success. Discovery is off and no group is on the exact
+        // method, so those two were never due and have no series.
+        #expect(down.value("lagwatch_poll_stage_success", ["stage": "committed_offsets"]) == 0)
+        #expect(down.value("lagwatch_poll_stage_success", ["stage": "watermarks"]) == 0)
+        #expect(down.samples("lagwatch_poll_stage_success", ["stage": "group_discovery"]).isEmpty)
+        #expect(down.samples("lagwatch_poll_stage_success", ["stage": "record_timestamps"]).isEmpty)
         world.cluster.setBrokerUp(1)
         #expect(try eventually(within: 20) { try Self.scrape(daemon.port).value("lagwatch_up") == 1 })
         #expect(try Self.scrape(daemon.port).value("kafka_topic_partition_current_offset", ["topic": "t"]) == 4)

@@ -54,7 +54,7 @@ private func smallCluster(
         controllerID: up ? 1 : nil, topics: up ? topics : [], groups: up ? groups : [], discovery: .supported,
         stageErrors: [.watermarks: "broker 2 down"], partitionsWithoutWatermarks: 1,
         pollStartedAt: 1_700_000_100, pollDurationSeconds: 0.25, counters: counters,
-        stageDurations: [.watermarks: 0.125, .metadata: 0.05], rateWindowSeconds: 300, timelinePoints: 7,
+        stageDurations: [.watermarks: 0.125, .metadata: 0.05, .groupDiscovery: 0.02, .committedOffsets: 0.0625], rateWindowSeconds: 300, timelinePoints: 7,
         statusWindowPolls: 10)
 }
 

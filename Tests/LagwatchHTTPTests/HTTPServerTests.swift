@@ -13,6 +13,7 @@ import Testing
         #expect(ok.status == 200)
         #expect(ok.text == "GET /hello gzip=true")
         #expect(ok.headers["content-type"] == "text/plain; charset=utf-8")
+        #expect(ok.headers["x-content-type-options"] == "nosniff")
         let missing = try TestHTTPClient.request(port: server.port, path: "/nope")
         #expect(missing.status == 404)
         let refused = try TestHTTPClient.request(port: server.port, path: "/hello", headers: ["Accept-Encoding": "gzip;q=0"])
@@ -40,6 +41,9 @@ import Testing
         let head = try TestHTTPClient.request(port: server.port, method: "HEAD", path: "/")
         #expect(head.status == 200)
         #expect(head.body.isEmpty)
+        // The length GET would send, not 0.
+        #expect(head.headers["content-length"] == "4")
+        #expect(head.headers["x-content-type-options"] == "nosniff")
     }
 
     @Test func aSecondServerOnTheSamePortFailsWithAClearError() throws {
