@@ -10,8 +10,11 @@ import Synchronization
 public final class HTTPServer: Sendable {
     /// Limits that keep one client from starving the others.
     public struct Limits: Sendable {
-        /// Connections open at once; more are refused.
-        public var maxConnections: UInt32 = 128
+        /// Connections open at once; more wait in the kernel's listen queue. High on purpose: an idle or
+        /// slow connection costs one file descriptor and a few KiB on the one epoll thread, while a low
+        /// limit is what let a few hundred idle clients keep every scrape out (128 did, at 150 slowloris
+        /// connections). The process's file limit is raised to fit it (see ``raiseFileLimit(toFit:)``).
+        public var maxConnections: UInt32 = 4096
         /// Seconds a connection may sit idle before it is closed.
         public var idleTimeoutSeconds: UInt32 = 15
         /// Creates the defaults.
@@ -61,6 +64,7 @@ public final class HTTPServer: Sendable {
         if tls != nil, MHD_is_feature_supported(MHD_FEATURE.FEATURE_TLS) != MHD_Result.YES {
             throw StartError(description: "this libmicrohttpd was built without TLS support")
         }
+        let connectionLimit = Self.raiseFileLimit(toFit: limits.maxConnections)
         var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
         var storage = sockaddr_storage()
         guard let family = Self.socketAddress(host: host, port: port, into: &storage) else {
@@ -83,7 +87,7 @@ public final class HTTPServer: Sendable {
         let started: OpaquePointer? = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
                 withVaList([
-                    Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), limits.maxConnections,
+                    Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), connectionLimit,
                     Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), limits.idleTimeoutSeconds,
                     Int32(MHD_OPTION.SOCK_ADDR.rawValue), OpaquePointer(socketAddress),
                 ] + tlsOptions + [Int32(MHD_OPTION.END.rawValue)]) { arguments in
@@ -100,6 +104,22 @@ public final class HTTPServer: Sendable {
         }
         self.port = CMicroHTTPD_bound_port(started)
         running = Mutex(Running(daemon: started, context: box, pemCopies: copies))
+    }
+
+    /// Raises the soft limit on open files so that `connections` fit beside what the rest of the process
+    /// keeps open (Kafka sockets, log and data files: 512 are left for them), as far as the hard limit allows
+    /// (systemd's default soft limit is 1,024). Returns the connection limit that fits.
+    static func raiseFileLimit(toFit connections: UInt32) -> UInt32 {
+        let reserve: rlim_t = 512
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return connections }
+        let wanted = rlim_t(connections) + reserve
+        if limit.rlim_cur < wanted {
+            var raised = limit
+            raised.rlim_cur = min(limit.rlim_max, wanted)
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return UInt32(clamping: min(rlim_t(connections), limit.rlim_cur > reserve * 2 ? limit.rlim_cur - reserve : limit.rlim_cur / 2))
     }
 
     /// Fills `storage` with the address to bind and returns the flags its family needs: every address of

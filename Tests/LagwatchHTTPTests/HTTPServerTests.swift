@@ -1,3 +1,4 @@
+import Glibc
 import LagwatchHTTP
 import LagwatchTestSupport
 import Testing
@@ -33,6 +34,34 @@ import Testing
         defer { server.stop() }
         #expect(try TestHTTPClient.request(port: server.port, path: "/").text == "v4")
         #expect(throws: TestFailure.self) { try TestHTTPClient.request(port: server.port, path: "/", ipv6: true) }
+    }
+
+    @Test func aFloodOfIdleConnectionsDoesNotKeepOutAFreshRequest() throws {
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "still here") }
+        defer { server.stop() }
+        // 600 connections that never send a byte, each accepted by the kernel before the request below.
+        var idle: [Int32] = []
+        defer { for fd in idle { close(fd) } }
+        for _ in 0..<600 { idle.append(try connectToLoopbackForTest(port: server.port)) }
+        let answer = try TestHTTPClient.request(port: server.port, path: "/healthz", timeoutSeconds: 5)
+        #expect(answer.text == "still here")
+    }
+
+    @Test func slowlorisConnectionsDoNotKeepOutAFreshRequest() throws {
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "still here") }
+        defer { server.stop() }
+        // 300 requests whose headers never end (one more line each, as slowloris sends them).
+        var slow: [Int32] = []
+        defer { for fd in slow { close(fd) } }
+        for index in 0..<300 {
+            let fd = try connectToLoopbackForTest(port: server.port)
+            slow.append(fd)
+            let partial = Array("GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-\(index): a\r\n".utf8)
+            _ = send(fd, partial, partial.count, 0)
+        }
+        for fd in slow { _ = send(fd, Array("X-More: b\r\n".utf8), 11, 0) }
+        let answer = try TestHTTPClient.request(port: server.port, path: "/healthz", timeoutSeconds: 5)
+        #expect(answer.text == "still here")
     }
 
     @Test func headRequestsGetHeadersOnly() throws {

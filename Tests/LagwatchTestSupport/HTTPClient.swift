@@ -160,3 +160,8 @@ extension String {
         return parts
     }
 }
+
+/// A connected TCP socket to a loopback port, for tests that hold connections open (close it).
+public func connectToLoopbackForTest(port: UInt16, ipv6: Bool = false) throws -> Int32 {
+    try connectToLoopback(port: port, ipv6: ipv6)
+}
