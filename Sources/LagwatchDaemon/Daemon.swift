@@ -229,8 +229,17 @@ public final class Daemon: Sendable {
         }
         let server = try HTTPServer(listenAddress: configuration.listenAddress, tls: tls) { request in
             // /healthz stays open so that a load balancer or systemd can probe without credentials.
-            if let authenticator, request.path != "/healthz", !authenticator.accepts(authorization: request.authorization) {
-                return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
+            if let authenticator, request.path != "/healthz" {
+                switch authenticator.check(authorization: request.authorization, client: request.clientAddress) {
+                case .accepted: break
+                case .rejected:
+                    return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
+                case .throttled:
+                    let seconds = Int(BasicAuthenticator.failureWindowSeconds)
+                    return .text(
+                        429, "429 too many failed logins from this address; try again in \(seconds) s\n",
+                        headers: [("Retry-After", "\(seconds)")])
+                }
             }
             return routes.handle(request)
         }

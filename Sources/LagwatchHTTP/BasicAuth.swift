@@ -1,5 +1,6 @@
 internal import CCrypt
 import FoundationEssentials
+import Glibc
 import Synchronization
 
 /// HTTP basic authentication against bcrypt hashes, as in the Prometheus exporter-toolkit's web
@@ -8,10 +9,32 @@ import Synchronization
 /// bcrypt is slow on purpose (about 50 ms at cost 10), and Prometheus sends the same credentials on every
 /// scrape, so a check that succeeded is remembered: a small set of keys made of the user and a fast salted
 /// crypt (SHA-256-crypt, 1,000 rounds) of the password, never the password itself. A wrong password is
-/// checked afresh every time.
+/// checked afresh every time, but each client address may fail only ``failureBudget`` times per
+/// ``failureWindowSeconds``: past that its uncached logins are refused without a bcrypt check, so a flood
+/// of wrong passwords (which needs no credentials at all) cannot keep the one server thread busy. Remembered
+/// credentials are still accepted from a throttled address.
 public final class BasicAuthenticator: Sendable {
+    /// What a check concluded.
+    public enum Verdict: Sendable, Equatable {
+        /// A known user with the right password.
+        case accepted
+        /// No credentials, an unknown user or a wrong password.
+        case rejected
+        /// The client address has used up its failures for now; nothing was checked.
+        case throttled
+    }
+
+    /// Failed logins a client address may make per window before it is throttled.
+    public static let failureBudget = 5
+    /// The window failures are counted over, in seconds.
+    public static let failureWindowSeconds = 10.0
+    /// Addresses tracked at most; past that, those whose window has ended are forgotten.
+    private static let trackedAddressesMaximum = 4096
+
     private let users: [String: String]
     private let verified = Mutex<Set<String>>([])
+    private let failures = Mutex<[String: (count: Int, windowStart: Double)]>([:])
+    private let now: @Sendable () -> Double
     /// Keys remembered at most; past that the set starts over.
     private static let rememberedMaximum = 256
     /// Salt of the cache keys: random per process, so a key means nothing elsewhere.
@@ -19,29 +42,73 @@ public final class BasicAuthenticator: Sendable {
         Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789./").randomElement()!
     }) + "$"
 
-    /// Checks users against `users` (name → bcrypt hash).
-    public init(users: [String: String]) {
+    /// Checks users against `users` (name → bcrypt hash); `now` is a monotonic clock in seconds, for the
+    /// failure windows.
+    public init(users: [String: String], now: @escaping @Sendable () -> Double = BasicAuthenticator.monotonicSeconds) {
         self.users = users
+        self.now = now
     }
 
     /// True when `header` (an `Authorization` header value) carries a known user and the right password.
     public func accepts(authorization header: String?) -> Bool {
-        guard let (user, password) = Self.credentials(header) else { return false }
+        check(authorization: header, client: nil) == .accepted
+    }
+
+    /// Checks `header` (an `Authorization` header value) sent from `client` (an address; `nil` is one
+    /// address of its own).
+    public func check(authorization header: String?, client: String?) -> Verdict {
+        guard let (user, password) = Self.credentials(header) else { return .rejected }
+        var data = crypt_data()
+        guard let keyed = crypt_r(password, cacheSalt, &data) else { return .rejected }
+        let key = user + "\u{0}" + String(cString: keyed)
+        if users[user] != nil, verified.withLock({ $0.contains(key) }) { return .accepted }
+        let address = client ?? ""
+        guard !isThrottled(address) else { return .throttled }
         guard let hash = users[user] else {
             // An unknown user costs a bcrypt check too, so timing does not tell which users exist.
             if let any = users.values.first { _ = Self.matches(password, any) }
-            return false
+            recordFailure(address)
+            return .rejected
         }
-        var data = crypt_data()
-        guard let keyed = crypt_r(password, cacheSalt, &data) else { return false }
-        let key = user + "\u{0}" + String(cString: keyed)
-        if verified.withLock({ $0.contains(key) }) { return true }
-        guard Self.matches(password, hash) else { return false }
+        guard Self.matches(password, hash) else {
+            recordFailure(address)
+            return .rejected
+        }
         verified.withLock { set in
             if set.count >= Self.rememberedMaximum { set.removeAll() }
             set.insert(key)
         }
-        return true
+        return .accepted
+    }
+
+    /// Seconds on the monotonic clock.
+    public static func monotonicSeconds() -> Double {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+    }
+
+    private func isThrottled(_ address: String) -> Bool {
+        let time = now()
+        return failures.withLock { failures in
+            guard let entry = failures[address], time - entry.windowStart < Self.failureWindowSeconds else { return false }
+            return entry.count >= Self.failureBudget
+        }
+    }
+
+    private func recordFailure(_ address: String) {
+        let time = now()
+        failures.withLock { failures in
+            if failures.count >= Self.trackedAddressesMaximum {
+                failures = failures.filter { time - $0.value.windowStart < Self.failureWindowSeconds }
+                if failures.count >= Self.trackedAddressesMaximum { failures.removeAll() }
+            }
+            if let entry = failures[address], time - entry.windowStart < Self.failureWindowSeconds {
+                failures[address] = (entry.count + 1, entry.windowStart)
+            } else {
+                failures[address] = (1, time)
+            }
+        }
     }
 
     /// The user and password of a `Basic` authorization header.

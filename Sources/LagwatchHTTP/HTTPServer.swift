@@ -222,9 +222,12 @@ private func accessHandler(
         .map { String(cString: $0) } ?? ""
     let authorization = MHD_lookup_connection_value(connection, MHD_ValueKind.HEADER_KIND, "Authorization")
         .map { String(cString: $0) }
+    var address = [CChar](repeating: 0, count: 64)
+    let client = CMicroHTTPD_client_address(connection, &address, socklen_t(address.count)) == 1
+        ? String(cString: address) : nil
     let request = HTTPRequest(
         method: String(cString: method), path: String(cString: url),
-        acceptsGzip: acceptsGzip(encoding), authorization: authorization)
+        acceptsGzip: acceptsGzip(encoding), authorization: authorization, clientAddress: client)
     let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
     // HEAD gets the GET response: libmicrohttpd sends its headers, Content-Length included, and no body.
     let response = handler(request)

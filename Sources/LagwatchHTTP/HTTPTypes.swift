@@ -8,13 +8,22 @@ public struct HTTPRequest: Sendable {
     public var acceptsGzip: Bool
     /// The `Authorization` header, when sent.
     public var authorization: String?
+    /// The client's IP address as text, when known.
+    public var clientAddress: String?
 
     /// Creates a request.
-    public init(method: String, path: String, acceptsGzip: Bool, authorization: String? = nil) {
+    public init(
+        method: String,
+        path: String,
+        acceptsGzip: Bool,
+        authorization: String? = nil,
+        clientAddress: String? = nil
+    ) {
         self.method = method
         self.path = path
         self.acceptsGzip = acceptsGzip
         self.authorization = authorization
+        self.clientAddress = clientAddress
     }
 }
 

@@ -76,6 +76,12 @@ import Testing
         let plain = try Self.curl(["-o", "/dev/null", "-w", "%{http_code}", "http://127.0.0.1:\(daemon.port)/healthz"])
         #expect(plain.status != 0 && plain.output != "200", "plain HTTP got \(plain)")
         #expect(try Self.curl(ca + ["\(url)/healthz"]).output == "200")
+        // A flood of wrong passwords from one address is cut short (no bcrypt check per attempt): a wrong
+        // password and an unknown user were tried above, the budget of 5 takes three more, then 429. The
+        // remembered login still works.
+        for _ in 0..<3 { #expect(try Self.curl(ca + ["-u", "prometheus:guess", "\(url)/metrics"]).output == "401") }
+        #expect(try Self.curl(ca + ["-u", "prometheus:guess", "\(url)/metrics"]).output == "429")
+        #expect(try Self.curl(ca + ["-u", "prometheus:s3cret-Pa55", "\(url)/metrics"]).output == "200")
     }
 
     @Test(arguments: [

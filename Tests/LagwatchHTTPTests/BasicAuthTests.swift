@@ -1,5 +1,6 @@
 import Foundation
 import LagwatchHTTP
+import LagwatchTestSupport
 import Testing
 
 @Suite struct BasicAuthTests {
@@ -22,5 +23,27 @@ import Testing
         // crypt() reads a C string: everything after a NUL would be ignored, and the password accepted.
         #expect(!authenticator.accepts(authorization: header("prometheus:s3cret-Pa55\u{0}junk")))
         #expect(!authenticator.accepts(authorization: header("prometheus\u{0}x:s3cret-Pa55")))
+    }
+
+    @Test func anAddressThatKeepsFailingIsThrottledWithoutAPasswordCheckAndOthersAreNot() {
+        let clock = ManualClock(100)
+        let authenticator = BasicAuthenticator(users: ["prometheus": Self.hash], now: { clock.now })
+        // Prometheus logs in once from its own address: remembered from then on.
+        #expect(authenticator.check(authorization: header("prometheus:s3cret-Pa55"), client: "10.0.0.9") == .accepted)
+        for _ in 0..<BasicAuthenticator.failureBudget {
+            #expect(authenticator.check(authorization: header("prometheus:guess"), client: "10.0.0.66") == .rejected)
+        }
+        #expect(authenticator.check(authorization: header("prometheus:guess"), client: "10.0.0.66") == .throttled)
+        // Even the right password, not yet remembered, waits out the window from that address…
+        let other = BasicAuthenticator(users: ["prometheus": Self.hash], now: { clock.now })
+        for _ in 0..<BasicAuthenticator.failureBudget { _ = other.check(authorization: header("x:y"), client: "10.0.0.66") }
+        #expect(other.check(authorization: header("prometheus:s3cret-Pa55"), client: "10.0.0.66") == .throttled)
+        // …while a remembered login is accepted from anywhere, and other addresses are not affected.
+        #expect(authenticator.check(authorization: header("prometheus:s3cret-Pa55"), client: "10.0.0.66") == .accepted)
+        #expect(authenticator.check(authorization: header("prometheus:guess"), client: "10.0.0.7") == .rejected)
+        // The window ends: the address may try again.
+        clock.set(100 + BasicAuthenticator.failureWindowSeconds)
+        #expect(authenticator.check(authorization: header("prometheus:guess"), client: "10.0.0.66") == .rejected)
+        #expect(other.check(authorization: header("prometheus:s3cret-Pa55"), client: "10.0.0.66") == .accepted)
     }
 }
