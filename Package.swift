@@ -92,7 +92,8 @@ let package = Package(
             resources: [.copy("Fixtures")],
             swiftSettings: strictSettings
         ),
-        .testTarget(name: "LagwatchConfigTests", dependencies: ["LagwatchConfig"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "LagwatchConfigTests", dependencies: ["LagwatchConfig", "LagwatchTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "LagwatchHTTPTests",
             dependencies: ["LagwatchHTTP", "LagwatchTestSupport"],

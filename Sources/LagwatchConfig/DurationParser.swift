@@ -25,7 +25,9 @@ public enum DurationParser {
 
     /// Writes seconds the way ``seconds(_:)`` reads them, in the largest units that divide them (`5m`, `90s`,
     /// `1h30m`, `500ms`).
+    /// Values no duration field accepts (negative, not finite, or beyond 10¹² s) are written as plain seconds.
     public static func format(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0, seconds < 1e12 else { return "\(seconds)s" }
         var milliseconds = Int((seconds * 1000).rounded())
         guard milliseconds > 0 else { return "0s" }
         var text = ""

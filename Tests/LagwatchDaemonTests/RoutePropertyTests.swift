@@ -1,0 +1,27 @@
+import LagwatchDaemon
+import LagwatchExposition
+import LagwatchHTTP
+import LagwatchTestSupport
+import Testing
+
+/// Whatever path a client sends (libmicrohttpd has percent-decoded it already), the routes answer with a
+/// status from the documented set and never crash; names echoed in JSON cannot read as markup.
+@Suite struct RoutePropertyTests {
+    @Test func anyPathGetsADocumentedAnswer() throws {
+        let store = SnapshotStore(clusterNames: ["c"], info: ExporterInfo(version: "t", librdkafkaVersion: "t"))
+        let routes = Routes(store: store, telemetryPath: "/metrics", pollIntervalSeconds: { 15 })
+        var random = SeededRandom(seed: 3)
+        let alphabet = Array("/?#%&=.:;'\"<>\\ \u{0}\u{7F}éaz09-_~") + ["\u{1F600}"]
+        let prefixes = ["", "/", "/api/v1/groups/", "/groups/", "/metrics", "/healthz", "/readyz", "//", "/api/v1/groups"]
+        for _ in 0..<3_000 {
+            let path = prefixes.randomElement(using: &random)! + random.string(from: alphabet, maximumLength: 24)
+            for method in ["GET", "HEAD", "POST"] {
+                let response = routes.handle(HTTPRequest(method: method, path: path, acceptsGzip: Bool.random(using: &random)))
+                #expect([200, 404, 405, 503].contains(response.status), "\(method) \(path): \(response.status)")
+                if response.headers.contains(where: { $0.0 == "Content-Type" && $0.1.hasPrefix("application/json") }) {
+                    #expect(!response.collectBody().contains(UInt8(ascii: "<")), "\(path)")
+                }
+            }
+        }
+    }
+}
