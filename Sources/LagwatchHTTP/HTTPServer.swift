@@ -224,7 +224,7 @@ private func accessHandler(
         .map { String(cString: $0) }
     var address = [CChar](repeating: 0, count: 64)
     let client = CMicroHTTPD_client_address(connection, &address, socklen_t(address.count)) == 1
-        ? String(cString: address) : nil
+        ? String(decoding: address.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
     let request = HTTPRequest(
         method: String(cString: method), path: String(cString: url),
         acceptsGzip: acceptsGzip(encoding), authorization: authorization, clientAddress: client)
