@@ -50,7 +50,9 @@ public struct Routes: Sendable {
         case telemetryPath: return metrics(gzip: request.acceptsGzip)
         case "/healthz": return .text(200, "ok\n")
         case "/readyz": return readiness()
-        case Self.groupsPath: return Self.json(200, GroupReport.summariesJSON(store.current.snapshots))
+        case Self.groupsPath:
+            let rendered = store.current
+            return Self.json(200, GroupReport.summariesJSON(rendered.snapshots, lastGood: rendered.lastGood))
         default: return overview()
         }
     }
@@ -64,7 +66,8 @@ public struct Routes: Sendable {
         guard !name.isEmpty else {
             return Self.json(404, GroupReport.errorJSON("no group named; ask for \(Self.groupsPath)/NAME"))
         }
-        guard let body = GroupReport.detailJSON(of: name, in: store.current.snapshots) else {
+        let rendered = store.current
+        guard let body = GroupReport.detailJSON(of: name, in: rendered.snapshots, lastGood: rendered.lastGood) else {
             return Self.json(404, GroupReport.errorJSON("no consumer group '\(name)' in the latest poll of any cluster"))
         }
         return Self.json(200, body)
@@ -114,12 +117,14 @@ public struct Routes: Sendable {
     }
 
     private func overview() -> HTTPResponse {
-        Self.html(200, StatusPage.overview(store.current.snapshots, context: pageContext))
+        let rendered = store.current
+        return Self.html(200, StatusPage.overview(rendered.snapshots, lastGood: rendered.lastGood, context: pageContext))
     }
 
     private func groupPage(_ name: String) -> HTTPResponse {
         let context = pageContext
-        guard let page = StatusPage.group(name, in: store.current.snapshots, context: context) else {
+        let rendered = store.current
+        guard let page = StatusPage.group(name, in: rendered.snapshots, lastGood: rendered.lastGood, context: context) else {
             return Self.html(404, StatusPage.notFound("No consumer group '\(name)' in the latest poll of any cluster.", context: context))
         }
         return Self.html(200, page)

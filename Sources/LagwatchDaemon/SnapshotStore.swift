@@ -16,6 +16,10 @@ public final class SnapshotStore: Sendable {
     public struct Rendered: Sendable {
         /// Latest snapshot per cluster, in configuration order (clusters not yet polled are missing).
         public let snapshots: [ClusterSnapshot]
+        /// The last snapshot of each cluster that reached it: what the pages and the API show, marked stale,
+        /// while the cluster does not answer (never `/metrics`). It shares its storage with ``snapshots``
+        /// while the cluster answers.
+        public let lastGood: [String: ClusterSnapshot]
         /// The body, all families but the snapshot age, deflated and ready to be joined with the age family.
         public let gzip: GzipPrefix
     }
@@ -25,6 +29,7 @@ public final class SnapshotStore: Sendable {
         var clusterNames: [String]
         var snapshots: [String: ClusterSnapshot] = [:]
         var options: [String: SeriesOptions] = [:]
+        var lastGood: [String: ClusterSnapshot] = [:]
         var info: ExporterInfo
     }
 
@@ -35,7 +40,7 @@ public final class SnapshotStore: Sendable {
     /// Creates an empty store for the clusters named, in the order their series are written.
     public init(clusterNames: [String], info: ExporterInfo) {
         state = Mutex(State(clusterNames: clusterNames, info: info))
-        latest = Mutex(Self.render([], options: [:], info: info))
+        latest = Mutex(Self.render([], options: [:], lastGood: [:], info: info))
     }
 
     /// The clusters served, in the order their series are written.
@@ -51,6 +56,7 @@ public final class SnapshotStore: Sendable {
             guard state.clusterNames.contains(snapshot.clusterName) else { return }
             state.snapshots[snapshot.clusterName] = snapshot
             state.options[snapshot.clusterName] = options
+            if snapshot.up { state.lastGood[snapshot.clusterName] = snapshot }
         }
     }
 
@@ -60,6 +66,7 @@ public final class SnapshotStore: Sendable {
             state.clusterNames = names
             state.snapshots = state.snapshots.filter { names.contains($0.key) }
             state.options = state.options.filter { names.contains($0.key) }
+            state.lastGood = state.lastGood.filter { names.contains($0.key) }
         }
     }
 
@@ -81,7 +88,8 @@ public final class SnapshotStore: Sendable {
         state.withLock { state in
             change(&state)
             let rendered = Self.render(
-                state.clusterNames.compactMap { state.snapshots[$0] }, options: state.options, info: state.info)
+                state.clusterNames.compactMap { state.snapshots[$0] }, options: state.options, lastGood: state.lastGood,
+                info: state.info)
             latest.withLock { $0 = rendered }
         }
     }
@@ -89,10 +97,11 @@ public final class SnapshotStore: Sendable {
     private static func render(
         _ snapshots: [ClusterSnapshot],
         options: [String: SeriesOptions],
+        lastGood: [String: ClusterSnapshot],
         info: ExporterInfo
     ) -> Rendered {
         let builder = GzipPrefixBuilder()
         TextRenderer.render(snapshots, options: options, info: info) { builder.append($0) }
-        return Rendered(snapshots: snapshots, gzip: builder.finish())
+        return Rendered(snapshots: snapshots, lastGood: lastGood, gzip: builder.finish())
     }
 }

@@ -24,8 +24,11 @@ public struct GroupSummary: Sendable, Codable, Hashable {
     public var error: String?
     /// When the poll these figures come from completed, seconds since the epoch.
     public var polledAt: Double
+    /// True when the cluster does not answer now: the figures are from its last poll that reached it
+    /// (``polledAt``).
+    public var stale: Bool
 
-    init(_ group: GroupLag, in snapshot: ClusterSnapshot) {
+    init(_ group: GroupLag, in snapshot: ClusterSnapshot, stale: Bool = false) {
         cluster = snapshot.clusterName
         self.group = group.name
         status = group.status?.rawValue
@@ -40,6 +43,7 @@ public struct GroupSummary: Sendable, Codable, Hashable {
         partitions = group.topics.reduce(0) { $0 + $1.partitions.count }
         error = group.fetchError
         polledAt = snapshot.completedAt
+        self.stale = stale
     }
 }
 
@@ -90,8 +94,8 @@ public struct GroupDetail: Sendable, Codable, Hashable {
     public var topics: [Topic]
     public var members: [Member]?
 
-    init(_ group: GroupLag, in snapshot: ClusterSnapshot) {
-        summary = GroupSummary(group, in: snapshot)
+    init(_ group: GroupLag, in snapshot: ClusterSnapshot, stale: Bool = false) {
+        summary = GroupSummary(group, in: snapshot, stale: stale)
         partitionsByStatus = Dictionary(uniqueKeysWithValues: group.partitionsByStatus.map { ($0.key.rawValue, $0.value) })
         partitionsWithoutCommit = group.partitionsWithoutCommit
         partitionsWithoutLagSeconds = group.partitionsWithoutLagTime
@@ -130,18 +134,24 @@ public struct GroupDetail: Sendable, Codable, Hashable {
 /// is unknown this poll leaves its key out).
 public enum GroupReport {
     /// Every group of every cluster, in the snapshots' order.
-    public static func summaries(_ snapshots: [ClusterSnapshot]) -> [GroupSummary] {
-        snapshots.flatMap { snapshot in snapshot.groups.map { GroupSummary($0, in: snapshot) } }
+    public static func summaries(_ shown: ShownClusters) -> [GroupSummary] {
+        shown.snapshots.flatMap { snapshot in
+            snapshot.groups.map { GroupSummary($0, in: snapshot, stale: shown.stale.contains(snapshot.clusterName)) }
+        }
     }
 
     /// The group named `name` in each cluster that has it; empty when none has.
-    public static func details(of name: String, in snapshots: [ClusterSnapshot]) -> [GroupDetail] {
-        snapshots.compactMap { snapshot in snapshot.groups.first { $0.name == name }.map { GroupDetail($0, in: snapshot) } }
+    public static func details(of name: String, in shown: ShownClusters) -> [GroupDetail] {
+        shown.snapshots.compactMap { snapshot in
+            snapshot.groups.first { $0.name == name }.map {
+                GroupDetail($0, in: snapshot, stale: shown.stale.contains(snapshot.clusterName))
+            }
+        }
     }
 
     /// `{"groups":[…]}` with one group per line, so the answer reads and greps well.
-    public static func summariesJSON(_ snapshots: [ClusterSnapshot]) -> [UInt8] {
-        let lines = summaries(snapshots).map { encode($0) }
+    public static func summariesJSON(_ snapshots: [ClusterSnapshot], lastGood: [String: ClusterSnapshot] = [:]) -> [UInt8] {
+        let lines = summaries(ShownClusters(current: snapshots, lastGood: lastGood)).map { encode($0) }
         var out = Array("{\"groups\":[".utf8)
         for (index, line) in lines.enumerated() {
             out.append(contentsOf: index == 0 ? [0x0A] : Array(",\n".utf8))
@@ -152,12 +162,16 @@ public enum GroupReport {
     }
 
     /// `{"group":…,"clusters":[…]}`, or `nil` when no cluster has the group.
-    public static func detailJSON(of name: String, in snapshots: [ClusterSnapshot]) -> [UInt8]? {
+    public static func detailJSON(
+        of name: String,
+        in snapshots: [ClusterSnapshot],
+        lastGood: [String: ClusterSnapshot] = [:]
+    ) -> [UInt8]? {
         struct Answer: Encodable {
             var group: String
             var clusters: [GroupDetail]
         }
-        let details = details(of: name, in: snapshots)
+        let details = details(of: name, in: ShownClusters(current: snapshots, lastGood: lastGood))
         guard !details.isEmpty else { return nil }
         return encode(Answer(group: name, clusters: details)) + [0x0A]
     }

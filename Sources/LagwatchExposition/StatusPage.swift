@@ -29,15 +29,25 @@ public enum StatusPage {
 
     // MARK: - Pages
 
-    /// The overview: clusters, then every group sorted worst first.
-    public static func overview(_ snapshots: [ClusterSnapshot], context: Context) -> String {
+    /// The overview: clusters, then every group sorted worst first. A cluster that does not answer now is
+    /// shown with its groups as they were in `lastGood`, its last poll that reached it, marked stale.
+    public static func overview(
+        _ snapshots: [ClusterSnapshot],
+        lastGood: [String: ClusterSnapshot] = [:],
+        context: Context
+    ) -> String {
+        let shown = ShownClusters(current: snapshots, lastGood: lastGood)
         var body = "<h1>lagwatch</h1>\n<section class=\"clusters\">\n"
         for name in context.clusterNames {
-            body += clusterCard(name: name, snapshot: snapshots.first { $0.clusterName == name }, now: context.now)
+            body += clusterCard(
+                name: name, snapshot: shown.latest[name], lastGood: shown.stale.contains(name) ? lastGood[name] : nil,
+                now: context.now)
         }
         body += "</section>\n"
-        let rows = snapshots.flatMap { snapshot in snapshot.groups.map { Row(snapshot: snapshot, group: $0) } }
-            .sorted(by: Row.worstFirst)
+        let rows = shown.snapshots.flatMap { snapshot in
+            snapshot.groups.map { Row(snapshot: snapshot, group: $0, stale: shown.stale.contains(snapshot.clusterName)) }
+        }
+        .sorted(by: Row.worstFirst)
         body += "<h2>Consumer groups <span class=\"muted\">(\(rows.count), worst first)</span></h2>\n"
         if rows.isEmpty {
             body += "<p class=\"muted\">No consumer group yet.</p>\n"
@@ -54,12 +64,21 @@ public enum StatusPage {
         return document(title: "lagwatch", body: body, context: context)
     }
 
-    /// A group's page, or `nil` when no cluster has the group.
-    public static func group(_ name: String, in snapshots: [ClusterSnapshot], context: Context) -> String? {
-        let found = snapshots.compactMap { snapshot in snapshot.groups.first { $0.name == name }.map { (snapshot, $0) } }
+    /// A group's page, or `nil` when no cluster has the group (a cluster down now counts with `lastGood`).
+    public static func group(
+        _ name: String,
+        in snapshots: [ClusterSnapshot],
+        lastGood: [String: ClusterSnapshot] = [:],
+        context: Context
+    ) -> String? {
+        let shown = ShownClusters(current: snapshots, lastGood: lastGood)
+        let found = shown.snapshots.compactMap { snapshot in snapshot.groups.first { $0.name == name }.map { (snapshot, $0) } }
         guard !found.isEmpty else { return nil }
         var body = "<p><a href=\"/\">← all groups</a></p>\n<h1>\(escape(name))</h1>\n"
-        for (snapshot, group) in found { body += groupSection(group, in: snapshot, now: context.now) }
+        for (snapshot, group) in found {
+            if shown.stale.contains(snapshot.clusterName) { body += staleNotice(snapshot, now: context.now) }
+            body += groupSection(group, in: snapshot, now: context.now)
+        }
         return document(title: "\(name) · lagwatch", body: body, context: context)
     }
 
@@ -70,7 +89,20 @@ public enum StatusPage {
 
     // MARK: - Pieces
 
-    private static func clusterCard(name: String, snapshot: ClusterSnapshot?, now: Double) -> String {
+    /// Says that `snapshot`'s cluster does not answer, and since when its figures are.
+    private static func staleNotice(_ snapshot: ClusterSnapshot, now: Double) -> String {
+        "<p class=\"warn\">Cluster \(escape(snapshot.clusterName)) does not answer: shown as last seen, "
+            + "\(clockTime(snapshot.completedAt)) UTC (\(duration(max(0, now - snapshot.completedAt))) ago).</p>\n"
+    }
+
+    /// `HH:MM:SS` of a time in seconds since the epoch, UTC.
+    static func clockTime(_ time: Double) -> String {
+        let seconds = Int(time.rounded(.down)) % 86_400
+        func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(two(seconds / 3600)):\(two(seconds / 60 % 60)):\(two(seconds % 60))"
+    }
+
+    private static func clusterCard(name: String, snapshot: ClusterSnapshot?, lastGood: ClusterSnapshot?, now: Double) -> String {
         guard let snapshot else {
             return "<div class=\"card\"><h3>\(escape(name))</h3><p class=\"muted\">not polled yet</p></div>\n"
         }
@@ -80,6 +112,10 @@ public enum StatusPage {
         card += "\(snapshot.brokers.count) brokers · \(snapshot.topics.count) topics · \(snapshot.groups.count) groups"
         card += "<br/>polled \(duration(max(0, now - snapshot.completedAt))) ago in \(duration(snapshot.pollDurationSeconds))"
         if !failed.isEmpty { card += "<br/><span class=\"warn\">failing: \(escape(failed.joined(separator: ", ")))</span>" }
+        if let lastGood {
+            card += "<br/><span class=\"warn\">unreachable; last seen \(clockTime(lastGood.completedAt)) UTC, "
+            card += "\(duration(max(0, now - lastGood.completedAt))) ago: its groups are shown as they were then</span>"
+        }
         let hanging = snapshot.topics.flatMap { topic in
             topic.partitions.filter { $0.openTransaction?.hanging == true }.map { "\(topic.name)/\($0.metadata.partition)" }
         }
@@ -95,7 +131,7 @@ public enum StatusPage {
         let (snapshot, group, summary) = (entry.snapshot, entry.group, entry.summary)
         var row = "<tr><td>\(badge(group.status))</td>"
         row += "<td><a href=\"\(groupPath(group.name))\">\(escape(group.name))</a></td>"
-        row += "<td>\(escape(snapshot.clusterName))</td>"
+        row += "<td>\(escape(snapshot.clusterName))\(entry.stale ? " <span class=\"warn\">stale</span>" : "")</td>"
         row += "<td class=\"num\">\(summary.lag.map(count) ?? "–")</td>"
         row += "<td class=\"num\">\(group.maxLagTime.map { duration($0.seconds) } ?? "–")</td>"
         row += "<td class=\"num\">\(group.catchUpSeconds.map(duration) ?? "–")</td>"
@@ -205,13 +241,16 @@ public enum StatusPage {
         let snapshot: ClusterSnapshot
         let group: GroupLag
         let summary: GroupSummary
+        /// True when the group's cluster does not answer now and the row is from its last poll that did.
+        let stale: Bool
         /// The status's place from best to worst; a group whose offsets could not be fetched ranks above ERR.
         let rank: Int
 
-        init(snapshot: ClusterSnapshot, group: GroupLag) {
+        init(snapshot: ClusterSnapshot, group: GroupLag, stale: Bool) {
             self.snapshot = snapshot
             self.group = group
-            summary = GroupSummary(group, in: snapshot)
+            self.stale = stale
+            summary = GroupSummary(group, in: snapshot, stale: stale)
             rank = group.status.flatMap { ConsumerStatus.allCases.firstIndex(of: $0) } ?? ConsumerStatus.allCases.count
         }
 
