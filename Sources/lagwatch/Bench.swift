@@ -34,12 +34,18 @@ struct Bench: ParsableCommand {
     var accuracy = false
     @Option(help: "Accuracy run: seconds the consumer commits behind the producer.") var accuracyDelay = 20.0
     @Option(help: "Accuracy run: seconds measured per produce pattern, after as long a warm-up.") var accuracySeconds = 60.0
+    @Flag(help: "Instead of the mock benchmark: scrape latency of a child `lagwatch demo` while idle and slowloris clients hold connections.")
+    var hostile = false
 
     func run() throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         if let churnServer {
             try measureChurn(server: churnServer, logger: logger)
+            return
+        }
+        if hostile {
+            try HostileBench(scrapes: scrapes).run()
             return
         }
         if accuracy {
@@ -293,6 +299,9 @@ enum BenchHTTP {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard connected == 0 else { throw ValidationError("cannot connect to port \(port)") }
+        // A server that does not answer within 5 s counts as a failed request, not a hung benchmark.
+        var timeout = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
             + (gzip ? "Accept-Encoding: gzip\r\n" : "") + "\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
