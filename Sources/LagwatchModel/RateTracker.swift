@@ -26,7 +26,7 @@ public struct ObservedRates: Sendable, Hashable {
 /// - a series not observed for a whole window is forgotten, so deleted topics and groups that went away
 ///   free their memory, and a group that comes back after longer than the window starts afresh.
 ///
-/// Pure: times come from the observation. Not thread safe; one poller owns one tracker.
+/// Pure: times come from the observation. A value: its owner (one ``ClusterHistory``) mutates it.
 public struct RateTracker: Sendable {
     /// The window rates are averaged over, in seconds.
     public let windowSeconds: Double

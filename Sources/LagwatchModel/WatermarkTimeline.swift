@@ -112,8 +112,8 @@ public struct WatermarkTimeline: Sendable, Hashable {
     }
 }
 
-/// The ``WatermarkTimeline`` of every watched partition, fed poll after poll. Not thread safe; one poller
-/// owns it.
+/// The ``WatermarkTimeline`` of every watched partition, fed poll after poll. A value: its owner (one
+/// ``ClusterHistory``) mutates it.
 public struct WatermarkTimelines: Sendable {
     /// Points kept per partition.
     public let capacity: Int
