@@ -88,6 +88,8 @@ public final class Daemon: Sendable {
 
     /// Builds a cluster's poller and its (not yet started) loop.
     private func makePoller(_ cluster: ClusterConfiguration, configuration: Configuration) throws -> Poller {
+        // Checked first with a silent logger: the real client would log librdkafka's own complaint (an
+        // unreadable CA file, say) before failing, so `run` would print more than `check-config` does.
         try Self.checkKafkaProperties(of: cluster)
         do {
             let poller = try ClusterPoller(
@@ -98,13 +100,20 @@ public final class Daemon: Sendable {
             return Poller(
                 name: cluster.name, settings: PollerSettings(cluster, configuration), loop: loop)
         } catch let error as KafkaError where error.code == .configuration || error.code == .clientCreation {
-            throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
+            throw Self.configurationError(error, cluster: cluster)
         }
     }
 
+    /// A property librdkafka rejected, or one it could not act on (an unreadable ssl.ca.location, say), as
+    /// the configuration error `run` and `check-config` both report.
+    private static func configurationError(_ error: KafkaError, cluster: ClusterConfiguration) -> ConfigurationError {
+        ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
+    }
+
     /// Checks what only librdkafka can check of every cluster's properties (unknown properties, values out
-    /// of range, TLS files, SASL settings), the same way `run` does before it binds: `check-config` calls
-    /// this, so the two can never disagree.
+    /// of range, TLS files, SASL settings), as creating the cluster's client does when `run` builds its
+    /// pollers: `check-config` calls this, and both report ``configurationError(_:cluster:)``, so the two
+    /// can never disagree.
     ///
     /// - Throws: ``ConfigurationError`` naming the cluster and the property.
     public static func validate(_ configuration: Configuration) throws {
@@ -135,8 +144,7 @@ public final class Daemon: Sendable {
         do {
             try KafkaClusterClient.validate(properties: cluster.propertyPairs)
         } catch let error as KafkaError {
-            // A rejected property, or one librdkafka could not act on (an unreadable ssl.ca.location, say).
-            throw ConfigurationError(location: "cluster '\(cluster.name)'", error.message)
+            throw configurationError(error, cluster: cluster)
         }
     }
 
