@@ -26,18 +26,7 @@ public final class MessageProducer {
     /// - Returns: how many were queued (fewer when librdkafka's queue is full).
     @discardableResult
     public func produce(to key: TopicPartition, count: Int, timestamp: Double? = nil) -> Int {
-        let milliseconds = timestamp.map { Int64(($0 * 1000).rounded()) } ?? 0
-        let payload: [UInt8] = Array("lagwatch".utf8)
-        var queued = 0
-        for _ in 0..<count {
-            let result = payload.withUnsafeBytes { bytes in
-                lagwatch_produce(handle.pointer, key.topic, key.partition, bytes.baseAddress, bytes.count, milliseconds)
-            }
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR { break }
-            queued += 1
-        }
-        rd_kafka_poll(handle.pointer, 0)
-        return queued
+        queueMessages(on: handle, to: key, count: count, timestampMilliseconds: timestamp.map { Int64(($0 * 1000).rounded()) } ?? 0)
     }
 
     /// Creates a topic through the Admin API (for brokers that, unlike the mock, do not take
@@ -106,9 +95,31 @@ public final class MessageProducer {
     ///
     /// - Throws: when messages remain unacknowledged after the timeout.
     public func flush(timeoutMilliseconds: Int32 = 10_000) throws {
-        let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
+        try flushMessages(on: handle, timeoutMilliseconds: timeoutMilliseconds)
     }
+}
+
+/// Queues `count` small messages to one partition through `handle` (stamped `timestampMilliseconds`, or at
+/// the time of the call when 0) and serves its callbacks; returns how many were queued (fewer when
+/// librdkafka's queue is full).
+private func queueMessages(on handle: KafkaHandle, to key: TopicPartition, count: Int, timestampMilliseconds: Int64) -> Int {
+    let payload: [UInt8] = Array("lagwatch".utf8)
+    var queued = 0
+    for _ in 0..<count {
+        let result = payload.withUnsafeBytes { bytes in
+            lagwatch_produce(handle.pointer, key.topic, key.partition, bytes.baseAddress, bytes.count, timestampMilliseconds)
+        }
+        if result != RD_KAFKA_RESP_ERR_NO_ERROR { break }
+        queued += 1
+    }
+    rd_kafka_poll(handle.pointer, 0)
+    return queued
+}
+
+/// Waits until every message queued on `handle` is acknowledged.
+private func flushMessages(on handle: KafkaHandle, timeoutMilliseconds: Int32) throws {
+    let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
+    guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
 }
 
 /// Commits offsets for one consumer group without joining it, as a consumer that stores offsets elsewhere
@@ -223,23 +234,12 @@ public final class TransactionalProducer {
     /// - Returns: how many were queued.
     @discardableResult
     public func produce(to key: TopicPartition, count: Int) -> Int {
-        let payload: [UInt8] = Array("lagwatch".utf8)
-        var queued = 0
-        for _ in 0..<count {
-            let result = payload.withUnsafeBytes { bytes in
-                lagwatch_produce(handle.pointer, key.topic, key.partition, bytes.baseAddress, bytes.count, 0)
-            }
-            if result != RD_KAFKA_RESP_ERR_NO_ERROR { break }
-            queued += 1
-        }
-        rd_kafka_poll(handle.pointer, 0)
-        return queued
+        queueMessages(on: handle, to: key, count: count, timestampMilliseconds: 0)
     }
 
     /// Waits until every queued message is acknowledged, leaving the transaction open.
     public func flush(timeoutMilliseconds: Int32 = 10_000) throws {
-        let err = rd_kafka_flush(handle.pointer, timeoutMilliseconds)
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else { throw KafkaError(err, context: "flush") }
+        try flushMessages(on: handle, timeoutMilliseconds: timeoutMilliseconds)
     }
 
     /// Commits the transaction: the broker writes a commit marker (one offset) on each partition written.
