@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "CGlibcExtras",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -109,7 +109,7 @@ public final class HTTPServer: Sendable {
     /// Raises the soft limit on open files so that `connections` fit beside what the rest of the process
     /// keeps open (Kafka sockets, log and data files: 512 are left for them), as far as the hard limit allows
     /// (systemd's default soft limit is 1,024). Returns the connection limit that fits.
-    static func raiseFileLimit(toFit connections: UInt32) -> UInt32 {
+    public static func raiseFileLimit(toFit connections: UInt32) -> UInt32 {
         let reserve: rlim_t = 512
         var limit = rlimit()
         guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return connections }

@@ -287,18 +287,27 @@ struct Stopwatch {
 
 /// The smallest HTTP/1.1 GET over a loopback socket (`Connection: close`); returns the body.
 enum BenchHTTP {
-    static func get(port: UInt16, path: String, gzip: Bool) throws -> [UInt8] {
+    /// A TCP connection to `127.0.0.1:port`; the caller closes it.
+    static func connect(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ValidationError("socket() failed") }
-        defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ValidationError("cannot connect to port \(port)") }
+        guard connected == 0 else {
+            close(fd)
+            throw ValidationError("cannot connect to port \(port)")
+        }
+        return fd
+    }
+
+    static func get(port: UInt16, path: String, gzip: Bool) throws -> [UInt8] {
+        let fd = try connect(port: port)
+        defer { close(fd) }
         // A server that does not answer within 5 s counts as a failed request, not a hung benchmark.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))

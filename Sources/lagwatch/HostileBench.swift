@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import LagwatchDaemon
+import LagwatchHTTP
 import LagwatchKafka
 
 /// `lagwatch bench --hostile`: a child `lagwatch demo` on a loopback port, and the latency of fresh
@@ -11,7 +12,8 @@ struct HostileBench {
     let scrapes: Int
 
     func run() throws {
-        raiseOwnFileLimit()
+        // This process holds a connection per client it plays.
+        _ = HTTPServer.raiseFileLimit(toFit: 2_000)
         let port = UInt16(20_000 + Int(getpid() % 1000))
         let child = try ChildProcess(
             ChildProcess.currentExecutable(),
@@ -29,12 +31,12 @@ struct HostileBench {
         measure("no other client", port: port)
         var held: [Int32] = []
         defer { for fd in held { close(fd) } }
-        for _ in 0..<1_000 { if let fd = connect(port) { held.append(fd) } }
+        for _ in 0..<1_000 { if let fd = try? BenchHTTP.connect(port: port) { held.append(fd) } }
         measure("\(held.count) idle connections held", port: port)
         for fd in held { close(fd) }
         held = []
         for index in 0..<300 {
-            guard let fd = connect(port) else { continue }
+            guard let fd = try? BenchHTTP.connect(port: port) else { continue }
             held.append(fd)
             send(fd, "GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-\(index): a\r\n")
         }
@@ -58,33 +60,8 @@ struct HostileBench {
         }
     }
 
-    private func connect(_ port: UInt16) -> Int32? {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else {
-            close(fd)
-            return nil
-        }
-        return fd
-    }
-
     private func send(_ fd: Int32, _ text: String) {
         let bytes = Array(text.utf8)
         _ = Glibc.send(fd, bytes, bytes.count, Int32(MSG_NOSIGNAL))
-    }
-
-    /// This process holds a connection per client it plays: raise its own soft file limit to the hard one.
-    private func raiseOwnFileLimit() {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return }
-        limit.rlim_cur = limit.rlim_max
-        _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
     }
 }
