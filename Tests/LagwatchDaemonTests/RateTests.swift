@@ -24,12 +24,6 @@ import Testing
         }
     }
 
-    /// The snapshot as `/metrics` renders it.
-    private func exposition(_ snapshot: ClusterSnapshot) throws -> Exposition {
-        let info = ExporterInfo(version: "test", librdkafkaVersion: "test")
-        return try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
-    }
-
     @Test func exportedRatesAndLagSecondsFollowTheWorkload() throws {
         let world = try MockWorld(brokers: 1)
         defer { world.shutdown() }
@@ -113,4 +107,10 @@ import Testing
         #expect(metrics.value("lagwatch_poll_stage_success", ["stage": "record_timestamps"]) == 1)
         #expect(metrics.value("lagwatch_poll_stage_duration_seconds", ["stage": "record_timestamps"]) == 0)
     }
+}
+
+/// The snapshot as `/metrics` renders it, parsed.
+func exposition(_ snapshot: ClusterSnapshot) throws -> Exposition {
+    let info = ExporterInfo(version: "test", librdkafkaVersion: "test")
+    return try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
 }

@@ -23,11 +23,6 @@ import Testing
         }
     }
 
-    private func exposition(_ snapshot: ClusterSnapshot) throws -> Exposition {
-        let info = ExporterInfo(version: "test", librdkafkaVersion: "test")
-        return try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
-    }
-
     @Test func anOpenTransactionHoldsTheLastStableOffsetAndHangsWhileLagCountsFromTheHighWatermark() throws {
         let binary = try #require(NoidaServer.binary(), "noida-db is missing: pip install noida-db")
         let server = try NoidaServer(binary: binary)
