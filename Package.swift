@@ -37,11 +37,14 @@ let package = Package(
         .systemLibrary(name: "CYaml", pkgConfig: "yaml-0.1", providers: [.apt(["libyaml-dev"])]),
         .target(name: "CBuildInfo", cSettings: [.define("LAGWATCH_PACKAGE_VERSION", to: "\"\(packageVersion)\"")]),
 
+        // Named pthreads, for work that blocks in C: the poll loops, librdkafka calls, the HTTP workers.
+        .target(name: "LagwatchThreads", dependencies: ["CGlibcExtras"], swiftSettings: strictSettings),
+
         // MARK: - The steps of one poll
         .target(name: "LagwatchModel", swiftSettings: strictSettings),
         .target(
             name: "LagwatchKafka",
-            dependencies: ["CRdKafka", "CGlibcExtras", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["CRdKafka", "LagwatchThreads", "LagwatchModel", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         // Kafka traffic of its own (librdkafka's mock cluster, producers, committers): not part of a poll, but
@@ -52,7 +55,7 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(name: "LagwatchExposition", dependencies: ["LagwatchModel"], swiftSettings: strictSettings),
-        .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib", "CCrypt"], swiftSettings: strictSettings),
+        .target(name: "LagwatchHTTP", dependencies: ["CMicroHTTPD", "CZlib", "CCrypt", "CGlibcExtras", "LagwatchThreads"], swiftSettings: strictSettings),
         .target(
             name: "LagwatchConfig",
             dependencies: ["LagwatchModel", "CYaml"],
@@ -62,7 +65,7 @@ let package = Package(
             name: "LagwatchDaemon",
             dependencies: [
                 "LagwatchModel", "LagwatchKafka", "LagwatchWorkload", "LagwatchExposition", "LagwatchHTTP", "LagwatchConfig",
-                "CGlibcExtras", "CBuildInfo",
+                "LagwatchThreads", "CGlibcExtras", "CBuildInfo",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -70,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "CGlibcExtras",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "LagwatchThreads", "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -80,7 +83,7 @@ let package = Package(
         // MARK: - Tests
         .target(
             name: "LagwatchTestSupport",
-            dependencies: ["LagwatchModel", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "CZlib",
+            dependencies: ["LagwatchModel", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "LagwatchThreads", "CZlib",
                            .product(name: "Logging", package: "swift-log")],
             path: "Tests/LagwatchTestSupport",
             swiftSettings: strictSettings
@@ -96,18 +99,18 @@ let package = Package(
             name: "LagwatchConfigTests", dependencies: ["LagwatchConfig", "LagwatchTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "LagwatchHTTPTests",
-            dependencies: ["LagwatchHTTP", "LagwatchTestSupport"],
+            dependencies: ["LagwatchHTTP", "LagwatchThreads", "LagwatchTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LagwatchKafkaTests",
-            dependencies: ["LagwatchKafka", "LagwatchWorkload", "LagwatchModel", "LagwatchTestSupport"],
+            dependencies: ["LagwatchKafka", "LagwatchWorkload", "LagwatchModel", "LagwatchThreads", "LagwatchTestSupport"],
             swiftSettings: strictSettings
         ),
         .testTarget(
             name: "LagwatchDaemonTests",
             dependencies: ["LagwatchDaemon", "LagwatchKafka", "LagwatchWorkload", "LagwatchConfig", "LagwatchModel",
-                           "LagwatchHTTP", "LagwatchTestSupport"],
+                           "LagwatchHTTP", "LagwatchThreads", "LagwatchTestSupport"],
             swiftSettings: strictSettings
         ),
     ]

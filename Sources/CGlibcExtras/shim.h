@@ -10,4 +10,12 @@
 static inline int CGlibcExtras_set_thread_name(const char *name) {
     return prctl(PR_SET_NAME, name, 0, 0, 0);
 }
+/* Lowers the calling thread's scheduling priority to `nice` (Linux gives each thread its own nice value;
+   setpriority with the thread's id sets it for that thread alone). Returns 0 on success. */
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+static inline int CGlibcExtras_set_thread_nice(int nice) {
+    return setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), nice);
+}
 #endif

@@ -4,6 +4,7 @@ public import LagwatchConfig
 import LagwatchExposition
 import LagwatchHTTP
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchModel
 public import Logging
 import Synchronization
@@ -218,6 +219,13 @@ public final class Daemon: Sendable {
         }
     }
 
+    /// Requests whose answer an HTTP worker is building or will build (pages, JSON, password checks).
+    public var waitingHTTPAnswers: Int {
+        lifecycle.withLock {
+            if case .started(let server) = $0 { server.waitingAnswers } else { 0 }
+        }
+    }
+
     /// Binds the HTTP listener and starts polling.
     ///
     /// - Throws: ``HTTPServer/StartError`` when the address cannot be bound; ``AlreadyStarted`` when called a
@@ -237,19 +245,17 @@ public final class Daemon: Sendable {
         }
         let server = try HTTPServer(listenAddress: configuration.listenAddress, tls: tls) { request in
             // /healthz stays open so that a load balancer or systemd can probe without credentials.
-            if let authenticator, request.path != "/healthz" {
-                switch authenticator.check(authorization: request.authorization, client: request.clientAddress) {
-                case .accepted: break
-                case .rejected:
-                    return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
-                case .throttled:
-                    let seconds = Int(BasicAuthenticator.failureWindowSeconds)
-                    return .text(
-                        429, "429 too many failed logins from this address; try again in \(seconds) s\n",
-                        headers: [("Retry-After", "\(seconds)")])
+            guard let authenticator, request.path != "/healthz" else { return routes.answer(request) }
+            switch authenticator.firstLook(authorization: request.authorization, client: request.clientAddress) {
+            case .decided(.accepted): return routes.answer(request)
+            case .decided(let refusal): return .now(Self.refusal(refusal))
+            case .needsHash(let pending):
+                // bcrypt takes tens of milliseconds or more: on a worker, never on the thread serving scrapes.
+                return .later {
+                    let verdict = authenticator.verify(pending)
+                    return verdict == .accepted ? routes.handle(request) : Self.refusal(verdict)
                 }
             }
-            return routes.handle(request)
         }
         let claimed = lifecycle.withLock { state -> Bool in
             guard case .created = state else { return false }
@@ -271,6 +277,17 @@ public final class Daemon: Sendable {
         for poller in pollers { poller.loop.start() }
         notifier.notify("READY=1\nSTATUS=Listening on \(configuration.listenAddress); polling \(pollers.count) cluster(s)")
         if let interval = watchdogPingSeconds { startWatchdog(every: interval) }
+    }
+
+    /// The answer to credentials that were not accepted.
+    static func refusal(_ verdict: BasicAuthenticator.Verdict) -> HTTPResponse {
+        guard verdict == .throttled else {
+            return .text(401, "401 unauthorized\n", headers: [("WWW-Authenticate", "Basic realm=\"lagwatch\"")])
+        }
+        let seconds = Int(BasicAuthenticator.failureWindowSeconds)
+        return .text(
+            429, "429 too many failed logins from this address; try again in \(seconds) s\n",
+            headers: [("Retry-After", "\(seconds)")])
     }
 
     /// The `STATUS=` line systemd shows for a completed poll.

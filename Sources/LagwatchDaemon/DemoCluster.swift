@@ -2,6 +2,7 @@ import Dispatch
 import Glibc
 public import LagwatchConfig
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchWorkload
 import LagwatchModel
 public import Logging

@@ -1,6 +1,7 @@
 public import Dispatch
 import CGlibcExtras
 import LagwatchKafka
+import LagwatchThreads
 public import LagwatchModel
 import Synchronization
 

@@ -31,7 +31,20 @@ public struct Routes: Sendable {
         self.now = now
     }
 
-    /// Answers one request.
+    /// Answers one request: at once for `/metrics`, `/healthz`, `/readyz` and errors, which only hand out
+    /// what is already built; pages and JSON, which are built per request, on an HTTP worker.
+    public func answer(_ request: HTTPRequest) -> HTTPAnswer {
+        Self.isBuiltPerRequest(request) ? .later { handle(request) } : .now(handle(request))
+    }
+
+    /// True for the pages and JSON documents (built from the snapshot for each request).
+    static func isBuiltPerRequest(_ request: HTTPRequest) -> Bool {
+        guard request.method == "GET" || request.method == "HEAD" else { return false }
+        return request.path == "/" || request.path == groupsPath || request.path.hasPrefix(groupsPath + "/")
+            || request.path.hasPrefix(StatusPage.groupPathPrefix)
+    }
+
+    /// Answers one request on the calling thread.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
         let known = [telemetryPath, "/healthz", "/readyz", "/", Self.groupsPath]
         let groupName = request.path.hasPrefix(Self.groupsPath + "/")

@@ -12,7 +12,8 @@ import Synchronization
 /// checked afresh every time, but each client address may fail only ``failureBudget`` times per
 /// ``failureWindowSeconds``: past that its uncached logins are refused without a bcrypt check, so a flood
 /// of wrong passwords (which needs no credentials at all) cannot keep the one server thread busy. Remembered
-/// credentials are still accepted from a throttled address.
+/// credentials are still accepted from a throttled address. ``firstLook(authorization:client:)`` is the part
+/// quick enough for the server thread; ``verify(_:)``, the bcrypt check, belongs on a worker.
 public final class BasicAuthenticator: Sendable {
     /// What a check concluded.
     public enum Verdict: Sendable, Equatable {
@@ -55,30 +56,73 @@ public final class BasicAuthenticator: Sendable {
     }
 
     /// Checks `header` (an `Authorization` header value) sent from `client` (an address; `nil` is one
-    /// address of its own).
+    /// address of its own), bcrypt included: ``firstLook(authorization:client:)`` then, when it needs it,
+    /// ``verify(_:)``.
     public func check(authorization header: String?, client: String?) -> Verdict {
-        guard let (user, password) = Self.credentials(header) else { return .rejected }
+        switch firstLook(authorization: header, client: client) {
+        case .decided(let verdict): verdict
+        case .needsHash(let pending): verify(pending)
+        }
+    }
+
+    /// Credentials whose bcrypt check is still to be made, by ``verify(_:)``.
+    public struct PendingCheck: Sendable {
+        fileprivate let user: String
+        fileprivate let password: String
+        fileprivate let key: String
+        fileprivate let address: String
+    }
+
+    /// What can be decided without bcrypt, or the check still to make.
+    public enum FirstLook: Sendable {
+        /// Decided: no credentials, remembered ones, or a throttled address.
+        case decided(Verdict)
+        /// A bcrypt check decides; slow (tens of milliseconds to a second), so not for the server thread.
+        case needsHash(PendingCheck)
+    }
+
+    /// The part of a check that needs no bcrypt: parsing the header, remembered credentials (one fast salted
+    /// crypt) and the client's failure budget.
+    public func firstLook(authorization header: String?, client: String?) -> FirstLook {
+        guard let (user, password) = Self.credentials(header) else { return .decided(.rejected) }
         var data = crypt_data()
-        guard let keyed = crypt_r(password, cacheSalt, &data) else { return .rejected }
+        guard let keyed = crypt_r(password, cacheSalt, &data) else { return .decided(.rejected) }
         let key = user + "\u{0}" + String(cString: keyed)
-        if users[user] != nil, verified.withLock({ $0.contains(key) }) { return .accepted }
+        if users[user] != nil, verified.withLock({ $0.contains(key) }) { return .decided(.accepted) }
         let address = client ?? ""
-        guard !isThrottled(address) else { return .throttled }
-        guard let hash = users[user] else {
+        guard !isThrottled(address) else { return .decided(.throttled) }
+        return .needsHash(PendingCheck(user: user, password: password, key: key, address: address))
+    }
+
+    /// Finishes a check with bcrypt. The failure budget is looked at again first: checks queued from one
+    /// address while its earlier ones were failing stop at the budget too.
+    public func verify(_ pending: PendingCheck) -> Verdict {
+        guard !isThrottled(pending.address) else { return .throttled }
+        guard let hash = users[pending.user] else {
             // An unknown user costs a bcrypt check too, so timing does not tell which users exist.
-            if let any = users.values.first { _ = Self.matches(password, any) }
-            recordFailure(address)
+            if let any = users.values.first { _ = Self.matches(pending.password, any) }
+            recordFailure(pending.address)
             return .rejected
         }
-        guard Self.matches(password, hash) else {
-            recordFailure(address)
+        guard Self.matches(pending.password, hash) else {
+            recordFailure(pending.address)
             return .rejected
         }
         verified.withLock { set in
             if set.count >= Self.rememberedMaximum { set.removeAll() }
-            set.insert(key)
+            set.insert(pending.key)
         }
         return .accepted
+    }
+
+    /// A bcrypt hash of `password` at `cost` with a random salt, as a web configuration's users take it;
+    /// nil when the system's crypt cannot make one.
+    public static func bcryptHash(of password: String, cost: Int) -> String? {
+        var salt = [CChar](repeating: 0, count: Int(CRYPT_GENSALT_OUTPUT_SIZE))
+        guard crypt_gensalt_rn("$2b$", UInt(cost), nil, 0, &salt, Int32(salt.count)) != nil else { return nil }
+        var data = crypt_data()
+        guard let hash = crypt_r(password, salt, &data), hash.pointee != CChar(UInt8(ascii: "*")) else { return nil }
+        return String(cString: hash)
     }
 
     /// Seconds on the monotonic clock.

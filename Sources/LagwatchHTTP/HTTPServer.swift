@@ -5,6 +5,11 @@ import Synchronization
 /// An HTTP/1.1 server on libmicrohttpd: one internal epoll thread, non-blocking sockets, bounded
 /// connections and an idle timeout, so a slow or hostile client cannot hold up scrapes.
 ///
+/// Answers a handler gives ``HTTPAnswer/now(_:)`` are sent from the server thread. For
+/// ``HTTPAnswer/later(_:)`` the connection is suspended (libmicrohttpd stops watching it), the work goes to
+/// a ``WorkerPool``, and the worker resumes the connection with its response; meanwhile the server thread
+/// serves every other connection.
+///
 /// Owns the `MHD_Daemon`. Call ``stop()`` before releasing it; `deinit` only checks that it was called.
 /// ``stop()`` may come from any thread: the daemon pointer and the PEM copies are under one lock.
 public final class HTTPServer: Sendable {
@@ -17,6 +22,11 @@ public final class HTTPServer: Sendable {
         public var maxConnections: UInt32 = 4096
         /// Seconds a connection may sit idle before it is closed.
         public var idleTimeoutSeconds: UInt32 = 15
+        /// Threads that build ``HTTPAnswer/later(_:)`` answers. Two: a bcrypt check or a page at a time each,
+        /// leaving the second core to the server thread and the poll.
+        public var workerThreads = 2
+        /// ``HTTPAnswer/later(_:)`` answers that may wait for a worker; past that the request gets 503.
+        public var workerQueue = 64
         /// Creates the defaults.
         public init() {}
     }
@@ -65,13 +75,15 @@ public final class HTTPServer: Sendable {
             throw StartError(description: "this libmicrohttpd was built without TLS support")
         }
         let connectionLimit = Self.raiseFileLimit(toFit: limits.maxConnections)
-        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue
+        // Suspend and resume need libmicrohttpd's inter-thread channel, which this flag turns on.
+        var flags = MHD_USE_EPOLL_INTERNAL_THREAD.rawValue | MHD_ALLOW_SUSPEND_RESUME.rawValue
         var storage = sockaddr_storage()
         guard let family = Self.socketAddress(host: host, port: port, into: &storage) else {
             throw StartError(description: "--web.listen-address '\(address)': cannot resolve host '\(host)'")
         }
         flags |= family
-        let box = Unmanaged.passRetained(HandlerBox(handler))
+        let box = Unmanaged.passRetained(HandlerBox(
+            handler, workers: WorkerPool(threads: limits.workerThreads, capacity: limits.workerQueue, name: "lagwatch-web")))
         var copies: [UnsafeMutablePointer<CChar>] = []
         var tlsOptions: [any CVarArg] = []
         if let tls {
@@ -84,18 +96,24 @@ public final class HTTPServer: Sendable {
                 Int32(MHD_OPTION.HTTPS_MEM_CERT.rawValue), UnsafePointer(certificate),
             ]
         }
+        // The completion callback, then its closure argument (none: a null pointer, as a 64-bit zero).
+        let completion: [any CVarArg] = [
+            Int32(MHD_OPTION.NOTIFY_COMPLETED.rawValue), unsafeBitCast(requestCompleted, to: OpaquePointer.self), Int(0),
+        ]
         let started: OpaquePointer? = withUnsafeMutablePointer(to: &storage) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                withVaList([
+                let options: [any CVarArg] = [
                     Int32(MHD_OPTION.CONNECTION_LIMIT.rawValue), connectionLimit,
                     Int32(MHD_OPTION.CONNECTION_TIMEOUT.rawValue), limits.idleTimeoutSeconds,
                     Int32(MHD_OPTION.SOCK_ADDR.rawValue), OpaquePointer(socketAddress),
-                ] + tlsOptions + [Int32(MHD_OPTION.END.rawValue)]) { arguments in
+                ]
+                return withVaList(options + completion + tlsOptions + [Int32(MHD_OPTION.END.rawValue)]) { arguments in
                     MHD_start_daemon_va(UInt32(flags), port, nil, nil, accessHandler, box.toOpaque(), arguments)
                 }
             }
         }
         guard let started else {
+            box.takeUnretainedValue().workers.stop()
             box.release()
             for copy in copies { free(copy) }
             let reason = errno == EADDRINUSE ? "address already in use"
@@ -104,6 +122,11 @@ public final class HTTPServer: Sendable {
         }
         self.port = CMicroHTTPD_bound_port(started)
         running = Mutex(Running(daemon: started, context: box, pemCopies: copies))
+    }
+
+    /// Requests whose answer a worker is building or will build (their connections are suspended).
+    public var waitingAnswers: Int {
+        running.withLock { $0?.context.takeUnretainedValue().suspendedCount ?? 0 }
     }
 
     /// Raises the soft limit on open files so that `connections` fit beside what the rest of the process
@@ -140,10 +163,16 @@ public final class HTTPServer: Sendable {
         return MHD_USE_DUAL_STACK.rawValue
     }
 
-    /// Stops accepting, closes connections and joins the server thread. Idempotent.
+    /// Stops accepting, closes connections (those waiting for a worker too) and joins the server thread; it
+    /// does not wait for the workers (a password check still running is abandoned).
+    /// Idempotent.
     public func stop() {
         running.withLock { running in
             guard let stopping = running.take() else { return }
+            let box = stopping.context.takeUnretainedValue()
+            // libmicrohttpd must not be stopped with a connection suspended: resume them all first.
+            box.closeSuspended()
+            box.workers.stop()
             MHD_stop_daemon(stopping.daemon)
             stopping.context.release()
             for copy in stopping.pemCopies { free(copy) }
@@ -180,10 +209,65 @@ public final class HTTPServer: Sendable {
     }
 }
 
-/// Holds the handler for the C callback; reached through the daemon's `cls` pointer.
+/// Holds the handler, the workers and the suspended connections for the C callbacks; reached through the
+/// daemon's `cls` pointer.
 private final class HandlerBox: Sendable {
     let handler: HTTPHandler
-    init(_ handler: @escaping HTTPHandler) { self.handler = handler }
+    let workers: WorkerPool
+    /// The connections suspended while a worker builds their answer, and whether the server is closing (then
+    /// nothing more is suspended). Whoever removes a connection from here resumes it, exactly once; the lock
+    /// is held while it does, so ``closeSuspended()`` cannot miss a resumption in flight.
+    private let suspended = Mutex<(closing: Bool, connections: [ObjectIdentifier: OpaquePointer])>((false, [:]))
+
+    init(_ handler: @escaping HTTPHandler, workers: WorkerPool) {
+        self.handler = handler
+        self.workers = workers
+    }
+
+    /// Suspends `connection` and hands `work` to a worker, which resumes it with `pending`'s response.
+    /// False when the server is closing (nothing was suspended).
+    func suspend(_ connection: OpaquePointer, until work: @escaping @Sendable () -> HTTPResponse, pending: PendingAnswer) -> Bool {
+        let suspendedNow = suspended.withLock { state in
+            guard !state.closing else { return false }
+            state.connections[ObjectIdentifier(pending)] = connection
+            MHD_suspend_connection(connection)
+            return true
+        }
+        guard suspendedNow else { return false }
+        let submitted = workers.submit { [self] in resume(pending, with: work()) }
+        if !submitted {
+            resume(pending, with: .text(503, "503 busy: too many requests waiting; try again\n", headers: [("Retry-After", "1")]))
+        }
+        return true
+    }
+
+    /// Gives `pending` its response and resumes its connection, unless ``closeSuspended()`` did already.
+    func resume(_ pending: PendingAnswer, with response: HTTPResponse) {
+        pending.response.withLock { $0 = response }
+        suspended.withLock { state in
+            guard let connection = state.connections.removeValue(forKey: ObjectIdentifier(pending)) else { return }
+            MHD_resume_connection(connection)
+        }
+    }
+
+    /// Connections suspended now.
+    var suspendedCount: Int { suspended.withLock { $0.connections.count } }
+
+    /// Resumes every suspended connection (libmicrohttpd then closes them as it stops) and suspends no more.
+    func closeSuspended() {
+        suspended.withLock { state in
+            state.closing = true
+            for connection in state.connections.values { MHD_resume_connection(connection) }
+            state.connections = [:]
+        }
+    }
+}
+
+/// The answer a worker builds for a suspended connection; the server thread sends it once the connection
+/// is resumed. Stored (retained) in the request's context pointer until libmicrohttpd says the request ended.
+private final class PendingAnswer: Sendable {
+    /// Set by the worker (or left nil when the server closed first: then 503 is sent).
+    let response = Mutex<HTTPResponse?>(nil)
 }
 
 /// Keeps a response's body alive until libmicrohttpd has sent it, then is released by `releaseBody`.
@@ -209,9 +293,17 @@ private func accessHandler(
     _ requestContext: UnsafeMutablePointer<UnsafeMutableRawPointer?>?
 ) -> MHD_Result {
     guard let cls, let connection, let url, let method, let requestContext else { return MHD_Result.NO }
-    if requestContext.pointee == nil {
-        requestContext.pointee = withUnsafeMutablePointer(to: &firstCallMarker) { UnsafeMutableRawPointer($0) }
+    let marker = withUnsafeMutablePointer(to: &firstCallMarker) { UnsafeMutableRawPointer($0) }
+    guard let context = requestContext.pointee else {
+        requestContext.pointee = marker
         return MHD_Result.YES
+    }
+    if context != marker {
+        // Resumed after a worker built the answer (or after the server began closing).
+        let pending = Unmanaged<PendingAnswer>.fromOpaque(context).takeUnretainedValue()
+        let response = pending.response.withLock { $0.take() }
+            ?? .text(503, "503 shutting down\n")
+        return queue(response, on: connection)
     }
     // Discard any request body; no endpoint takes one.
     if let uploadDataSize, uploadDataSize.pointee != 0 {
@@ -228,9 +320,33 @@ private func accessHandler(
     let request = HTTPRequest(
         method: String(cString: method), path: String(cString: url),
         acceptsGzip: acceptsGzip(encoding), authorization: authorization, clientAddress: client)
-    let handler = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue().handler
-    // HEAD gets the GET response: libmicrohttpd sends its headers, Content-Length included, and no body.
-    let response = handler(request)
+    let box = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue()
+    switch box.handler(request) {
+    case .now(let response):
+        return queue(response, on: connection)
+    case .later(let work):
+        let pending = PendingAnswer()
+        requestContext.pointee = Unmanaged.passRetained(pending).toOpaque()  // released by requestCompleted
+        guard box.suspend(connection, until: work, pending: pending) else {
+            return queue(.text(503, "503 shutting down\n"), on: connection)
+        }
+        return MHD_Result.YES
+    }
+}
+
+/// Called by libmicrohttpd when a request has ended, however it ended: releases a ``PendingAnswer``.
+private let requestCompleted: @convention(c) (
+    UnsafeMutableRawPointer?, OpaquePointer?, UnsafeMutablePointer<UnsafeMutableRawPointer?>?, MHD_RequestTerminationCode
+) -> Void = { _, _, requestContext, _ in
+    guard let requestContext, let context = requestContext.pointee else { return }
+    requestContext.pointee = nil
+    let marker = withUnsafeMutablePointer(to: &firstCallMarker) { UnsafeMutableRawPointer($0) }
+    if context != marker { Unmanaged<PendingAnswer>.fromOpaque(context).release() }
+}
+
+/// Hands `response` to libmicrohttpd for `connection`. HEAD gets the GET response: libmicrohttpd sends its
+/// headers, Content-Length included, and no body.
+private func queue(_ response: HTTPResponse, on connection: OpaquePointer) -> MHD_Result {
     let mhdResponse: OpaquePointer?
     if let stream = response.stream {
         let box = Unmanaged.passRetained(StreamBox(stream))

@@ -83,6 +83,21 @@ public struct HTTPResponse: Sendable {
     }
 }
 
+/// What a handler answers: a response ready now, or the work that will make one, for answers too slow to
+/// build on the server thread (a password check, a page). The server runs that work on one of its worker
+/// threads while it goes on serving other connections, then sends the response it returns.
+public enum HTTPAnswer: Sendable {
+    /// Send this response.
+    case now(HTTPResponse)
+    /// Run this on a worker thread and send what it returns.
+    case later(@Sendable () -> HTTPResponse)
+
+    /// A short plain-text response, now.
+    public static func text(_ status: Int, _ text: String, headers: [(String, String)] = []) -> HTTPAnswer {
+        .now(.text(status, text, headers: headers))
+    }
+}
+
 /// Answers requests. Called on the server's own thread, one request at a time: it must return quickly and
-/// never wait for Kafka.
-public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPResponse
+/// never wait for Kafka; anything slower than handing out a prebuilt body belongs in ``HTTPAnswer/later(_:)``.
+public typealias HTTPHandler = @Sendable (HTTPRequest) -> HTTPAnswer

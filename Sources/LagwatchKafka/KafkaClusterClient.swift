@@ -1,5 +1,6 @@
 import FoundationEssentials
 public import LagwatchModel
+import LagwatchThreads
 public import Logging
 import Synchronization
 

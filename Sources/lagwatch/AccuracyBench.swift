@@ -3,6 +3,7 @@ import FoundationEssentials
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchWorkload
 import LagwatchModel
 import Logging

@@ -5,6 +5,7 @@ import Glibc
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchWorkload
 import LagwatchModel
 import Logging
@@ -34,7 +35,7 @@ struct Bench: ParsableCommand {
     var accuracy = false
     @Option(help: "Accuracy run: seconds the consumer commits behind the producer.") var accuracyDelay = 20.0
     @Option(help: "Accuracy run: seconds measured per produce pattern, after as long a warm-up.") var accuracySeconds = 60.0
-    @Flag(help: "Instead of the mock benchmark: scrape latency of a child `lagwatch demo` while idle and slowloris clients hold connections.")
+    @Flag(help: "Instead of the poll benchmark: scrape latency of a child `lagwatch run` on the mock cluster while hostile clients (idle, slowloris, stalled TLS handshakes, wrong passwords, page floods) are at work.")
     var hostile = false
 
     func run() throws {
@@ -45,7 +46,7 @@ struct Bench: ParsableCommand {
             return
         }
         if hostile {
-            try HostileBench(scrapes: scrapes).run()
+            try HostileBench(bench: self).run(logger: logger)
             return
         }
         if accuracy {
@@ -55,6 +56,14 @@ struct Bench: ParsableCommand {
             ).run()
             return
         }
+        let (_, cluster) = try buildCluster(logger: logger)
+        try measurePolls(cluster: cluster, logger: logger)
+        try measureServing(cluster: cluster)
+    }
+
+    /// The mock cluster of the flags' shape, with its messages produced and its groups committed, and the
+    /// configuration that watches it (static groups). The cluster lives as long as the returned mock.
+    func buildCluster(logger: Logger) throws -> (MockCluster, ClusterConfiguration) {
         let mock = try MockCluster(brokers: brokers, logger: logger)
         let topicNames = (0..<topics).map { "topic-" + zeroPadded($0, width: 4) }
         var clock = Stopwatch()
@@ -82,8 +91,7 @@ struct Bench: ParsableCommand {
         cluster.staticGroups = (0..<groups).map { index in
             StaticGroup(name: groupName(index), topics: [topicNames[index % topics], topicNames[(index + 1) % topics]])
         }
-        try measurePolls(cluster: cluster, logger: logger)
-        try measureServing(cluster: cluster)
+        return (mock, cluster)
     }
 
     func groupName(_ index: Int) -> String { "group-" + zeroPadded(index, width: 4) }
@@ -287,10 +295,23 @@ struct Stopwatch {
 
 /// The smallest HTTP/1.1 GET over a loopback socket (`Connection: close`); returns the body.
 enum BenchHTTP {
-    /// A TCP connection to `127.0.0.1:port`; the caller closes it.
-    static func connect(port: UInt16) throws -> Int32 {
+    /// A TCP connection to `127.0.0.1:port`, from the loopback address `source` when given (the server
+    /// then sees another client per address); the caller closes it.
+    static func connect(port: UInt16, from source: String? = nil) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ValidationError("socket() failed") }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw ValidationError("cannot bind to \(source)")
+            }
+        }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
@@ -305,14 +326,14 @@ enum BenchHTTP {
         return fd
     }
 
-    static func get(port: UInt16, path: String, gzip: Bool) throws -> [UInt8] {
-        let fd = try connect(port: port)
+    static func get(port: UInt16, path: String, gzip: Bool, headers: [String] = [], from source: String? = nil) throws -> [UInt8] {
+        let fd = try connect(port: port, from: source)
         defer { close(fd) }
         // A server that does not answer within 5 s counts as a failed request, not a hung benchmark.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            + (gzip ? "Accept-Encoding: gzip\r\n" : "") + "\r\n"
+            + (gzip ? "Accept-Encoding: gzip\r\n" : "") + headers.map { $0 + "\r\n" }.joined() + "\r\n"
         _ = request.withCString { send(fd, $0, strlen($0), 0) }
         var received: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 1 << 16)

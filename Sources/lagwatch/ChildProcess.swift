@@ -1,16 +1,24 @@
 import Glibc
 
-/// A program the benchmark starts (a second lagwatch, wrk) with posix_spawn, sharing this process's
-/// standard output and error.
+/// A program the benchmark starts (a second lagwatch, wrk, curl) with posix_spawn, sharing this process's
+/// standard output and error unless its output is asked for.
 struct ChildProcess {
     let pid: pid_t
 
-    /// Starts `path` with `arguments`, inheriting the environment.
-    init(_ path: String, _ arguments: [String]) throws {
+    /// Starts `path` with `arguments`, inheriting the environment; its standard output goes to `output`
+    /// when given (a descriptor the caller keeps), with its standard error dropped.
+    init(_ path: String, _ arguments: [String], output: Int32? = nil) throws {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if let output {
+            posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
+            posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
+        }
         var pid = pid_t()
-        let result = posix_spawn(&pid, path, nil, nil, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
         guard result == 0 else { throw ChildProcessError(description: "cannot start \(path): \(String(cString: strerror(result)))") }
         self.pid = pid
     }
@@ -22,6 +30,30 @@ struct ChildProcess {
     func wait() {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    }
+
+    /// Runs `path` to its end and returns what it wrote to standard output.
+    static func output(_ path: String, _ arguments: [String]) throws -> String {
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { throw ChildProcessError(description: "pipe() failed") }
+        defer { close(fds[0]) }
+        let child: ChildProcess
+        do {
+            child = try ChildProcess(path, arguments, output: fds[1])
+            close(fds[1])
+        } catch {
+            close(fds[1])
+            throw error
+        }
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = read(fds[0], &buffer, buffer.count)
+            if count <= 0 { break }
+            bytes.append(contentsOf: buffer[0..<count])
+        }
+        child.wait()
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// The path of the running executable.

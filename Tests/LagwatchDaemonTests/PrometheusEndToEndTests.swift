@@ -2,6 +2,7 @@ import Foundation
 import LagwatchConfig
 import LagwatchDaemon
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchWorkload
 import LagwatchModel
 import LagwatchTestSupport

@@ -24,4 +24,23 @@ import Testing
             }
         }
     }
+
+    /// Only what is prebuilt is answered on the server thread; pages and JSON, built per request, go to a
+    /// worker, so that no client asking for them can delay a scrape.
+    @Test func pagesAndJSONAreBuiltOnAWorkerAndScrapesAreNot() {
+        let store = SnapshotStore(clusterNames: ["c"], info: ExporterInfo(version: "t", librdkafkaVersion: "t"))
+        let routes = Routes(store: store, telemetryPath: "/metrics", pollIntervalSeconds: { 15 })
+        func onWorker(_ method: String, _ path: String) -> Bool {
+            if case .later = routes.answer(HTTPRequest(method: method, path: path, acceptsGzip: false)) { return true }
+            return false
+        }
+        for path in ["/", "/api/v1/groups", "/api/v1/groups/billing", "/groups/billing", "/groups/"] {
+            #expect(onWorker("GET", path), "\(path)")
+            #expect(onWorker("HEAD", path), "\(path)")
+            #expect(!onWorker("POST", path), "405 needs no worker: \(path)")
+        }
+        for path in ["/metrics", "/healthz", "/readyz", "/nope", "/favicon.ico"] {
+            #expect(!onWorker("GET", path), "\(path)")
+        }
+    }
 }

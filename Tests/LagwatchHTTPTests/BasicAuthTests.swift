@@ -46,4 +46,31 @@ import Testing
         #expect(authenticator.check(authorization: header("prometheus:guess"), client: "10.0.0.66") == .rejected)
         #expect(other.check(authorization: header("prometheus:s3cret-Pa55"), client: "10.0.0.66") == .accepted)
     }
+
+    @Test func onlyUnrememberedCredentialsNeedABcryptCheckAndItStopsAtTheBudget() {
+        func needsHash(_ look: BasicAuthenticator.FirstLook) -> BasicAuthenticator.PendingCheck? {
+            if case .needsHash(let pending) = look { return pending }
+            return nil
+        }
+        let clock = ManualClock(100)
+        let authenticator = BasicAuthenticator(users: ["prometheus": Self.hash], now: { clock.now })
+        let right = header("prometheus:s3cret-Pa55")
+        let first = needsHash(authenticator.firstLook(authorization: right, client: "10.0.0.9"))
+        #expect(first != nil, "the first login needs bcrypt")
+        #expect(authenticator.verify(first!) == .accepted)
+        if case .decided(.accepted) = authenticator.firstLook(authorization: right, client: "10.0.0.9") {} else {
+            Issue.record("a remembered login is decided without bcrypt")
+        }
+        if case .decided(.rejected) = authenticator.firstLook(authorization: nil, client: "10.0.0.9") {} else {
+            Issue.record("no credentials is decided without bcrypt")
+        }
+        // Checks queued from one address before any failed: those past the budget are not made.
+        let queued = (0..<(BasicAuthenticator.failureBudget + 3)).compactMap {
+            needsHash(authenticator.firstLook(authorization: header("prometheus:guess\($0)"), client: "10.0.0.66"))
+        }
+        #expect(queued.count == BasicAuthenticator.failureBudget + 3)
+        let verdicts = queued.map { authenticator.verify($0) }
+        #expect(verdicts.filter { $0 == .rejected }.count == BasicAuthenticator.failureBudget)
+        #expect(verdicts.filter { $0 == .throttled }.count == 3)
+    }
 }

@@ -1,6 +1,9 @@
+import Foundation
 import Glibc
 import LagwatchHTTP
 import LagwatchTestSupport
+import LagwatchThreads
+import Synchronization
 import Testing
 
 @Suite struct HTTPServerTests {
@@ -64,6 +67,69 @@ import Testing
         #expect(answer.text == "still here")
     }
 
+    @Test func aSlowAnswerDoesNotHoldUpAQuickOne() throws {
+        // The slow answer waits on a gate the test opens only after the quick one has arrived: built on the
+        // server thread, it would keep the quick request out until the gate opened (the failure seen before
+        // answers could be built on a worker).
+        let gate = CountingSemaphore()
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0") { request in
+            guard request.path == "/slow" else { return .text(200, "quick") }
+            return .later {
+                gate.wait()
+                return .text(200, "slow")
+            }
+        }
+        defer { server.stop() }
+        defer { gate.signal() }  // before stop, however the test ends
+        let slow = Mutex<TestHTTPResponse?>(nil)
+        let port = server.port
+        Thread {
+            let response = try? TestHTTPClient.request(port: port, path: "/slow")
+            slow.withLock { $0 = response }
+        }.start()
+        #expect(eventually(within: 10) { server.waitingAnswers == 1 })
+        let quick = try TestHTTPClient.request(port: port, path: "/healthz", timeoutSeconds: 3)
+        #expect(quick.text == "quick")
+        #expect(slow.withLock { $0 == nil })
+        gate.signal()
+        #expect(eventually(within: 10) { slow.withLock { $0?.text == "slow" } })
+        #expect(server.waitingAnswers == 0)
+    }
+
+    @Test func answersPastTheWorkerQueueGet503AndStopAbandonsTheRest() throws {
+        var limits = HTTPServer.Limits()
+        limits.workerThreads = 1
+        limits.workerQueue = 1
+        let gate = CountingSemaphore()
+        let server = try HTTPServer(listenAddress: "127.0.0.1:0", limits: limits) { _ in
+            .later {
+                gate.wait()
+                return .text(200, "built")
+            }
+        }
+        let port = server.port
+        let outcomes = Mutex<[String]>([])
+        // The first occupies the one worker, the second waits in the queue of one, the third finds it full.
+        for expected in 1...2 {
+            Thread {
+                let outcome = (try? TestHTTPClient.request(port: port, path: "/")).map { "\($0.status)" } ?? "closed"
+                outcomes.withLock { $0.append(outcome) }
+            }.start()
+            #expect(eventually(within: 10) { server.waitingAnswers == expected })
+        }
+        let third = try TestHTTPClient.request(port: port, path: "/", timeoutSeconds: 3)
+        #expect(third.status == 503)
+        #expect(third.headers["retry-after"] == "1")
+        #expect(server.waitingAnswers == 2)
+        // Stopping does not wait for the gate (a password check, in the daemon): the two waiting connections
+        // are closed and the server ends while the first answer is still being built.
+        server.stop()
+        #expect(eventually(within: 10) { outcomes.withLock { $0.count == 2 } })
+        #expect(outcomes.withLock { $0 } == ["closed", "closed"])
+        #expect(server.waitingAnswers == 0)
+        gate.signal()
+    }
+
     @Test func headRequestsGetHeadersOnly() throws {
         let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in .text(200, "body") }
         defer { server.stop() }
@@ -94,7 +160,7 @@ import Testing
     @Test func largeBodiesArriveWhole() throws {
         let big = (0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in
-            HTTPResponse(status: 200, headers: [], body: [ByteBuffer(big.prefix(123_457)), ByteBuffer(big.dropFirst(123_457))])
+            .now(HTTPResponse(status: 200, headers: [], body: [ByteBuffer(big.prefix(123_457)), ByteBuffer(big.dropFirst(123_457))]))
         }
         defer { server.stop() }
         let response = try TestHTTPClient.request(port: server.port, path: "/")
@@ -134,7 +200,7 @@ import Testing
         let text = Array(String(repeating: "0123456789abcdef\n", count: 50_000).utf8)
         let prefix = Gzip.prefix(text)
         let server = try HTTPServer(listenAddress: "127.0.0.1:0") { _ in
-            HTTPResponse(status: 200, headers: [], stream: Gzip.plainStream(prefix: prefix, tail: Array("end\n".utf8)))
+            .now(HTTPResponse(status: 200, headers: [], stream: Gzip.plainStream(prefix: prefix, tail: Array("end\n".utf8))))
         }
         defer { server.stop() }
         let response = try TestHTTPClient.request(port: server.port, path: "/")

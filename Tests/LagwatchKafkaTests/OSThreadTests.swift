@@ -1,4 +1,5 @@
 import LagwatchKafka
+import LagwatchThreads
 import LagwatchTestSupport
 import Synchronization
 import Testing

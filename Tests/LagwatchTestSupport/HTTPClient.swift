@@ -23,9 +23,10 @@ public enum TestHTTPClient {
         path: String,
         headers: [String: String] = [:],
         timeoutSeconds: Int = 10,
-        ipv6: Bool = false
+        ipv6: Bool = false,
+        from source: String? = nil
     ) throws -> TestHTTPResponse {
-        let fd = try connectToLoopback(port: port, ipv6: ipv6)
+        let fd = try connectToLoopback(port: port, ipv6: ipv6, from: source)
         defer { close(fd) }
         var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -106,10 +107,23 @@ public enum TestHTTPClient {
     }
 }
 
-/// A TCP connection to 127.0.0.1:`port`; the caller closes the descriptor.
-func connectToLoopback(port: UInt16, ipv6: Bool = false) throws -> Int32 {
+/// A TCP connection to 127.0.0.1:`port`; the caller closes the descriptor. `source`, an IPv4 loopback
+/// address such as 127.0.0.7, is the client's own address: the server sees a different client per address.
+func connectToLoopback(port: UInt16, ipv6: Bool = false, from source: String? = nil) throws -> Int32 {
     let fd = socket(ipv6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw TestFailure("socket() failed") }
+    if let source {
+        var local = sockaddr_in()
+        local.sin_family = sa_family_t(AF_INET)
+        local.sin_addr.s_addr = inet_addr(source)
+        let bound = withUnsafePointer(to: &local) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else {
+            close(fd)
+            throw TestFailure("bind to \(source) failed: errno \(errno)")
+        }
+    }
     let connected: Int32
     if ipv6 {
         var address = sockaddr_in6()
