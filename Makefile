@@ -32,7 +32,8 @@ install:
 	test -x $(BIN) || $(MAKE) build
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lagwatch
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
-	sed 's|/usr/local/bin/lagwatch|$(BINDIR)/lagwatch|' systemd/lagwatch.service > $(DESTDIR)$(UNITDIR)/lagwatch.service
+	sed -e 's|/usr/local/bin/lagwatch|$(BINDIR)/lagwatch|' -e 's|/etc/lagwatch/|$(CONFDIR)/|g' \
+	  systemd/lagwatch.service > $(DESTDIR)$(UNITDIR)/lagwatch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/lagwatch.service
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.yml || install -m 0644 examples/lagwatch.yml $(DESTDIR)$(CONFDIR)/lagwatch.yml
 	test -e $(DESTDIR)$(CONFDIR)/lagwatch.env || install -m 0600 examples/lagwatch.env $(DESTDIR)$(CONFDIR)/lagwatch.env

@@ -155,7 +155,9 @@ public enum StatusPage {
         html += "<dt>Polled</dt><dd>\(duration(max(0, now - snapshot.completedAt))) ago</dd>"
         html += "</dl>\n"
         if let error = group.fetchError { html += "<p class=\"warn\">Offsets not fetched in the last poll: \(escape(error))</p>\n" }
-        html += "<p>Total lag, last \(group.lagTrend.count) polls: \(sparkline(group.lagTrend, width: 360, height: 48))</p>\n"
+        // The label above its chart, each on a line of its own.
+        html += "<figure class=\"trend\"><figcaption>Total lag, last \(group.lagTrend.count) polls</figcaption>"
+            + "\(sparkline(group.lagTrend, width: 360, height: 48))</figure>\n"
         html += """
             <table><thead><tr><th>Topic</th><th class="num">Partition</th><th>Status</th><th class="num">Committed</th>\
             <th class="num">High watermark</th><th class="num">Lag</th><th class="num">Lag time</th>\
@@ -230,7 +232,7 @@ public enum StatusPage {
         .STOP{background:#c53030}.ERR{background:#822727}.UNKNOWN{background:#718096}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0 1rem}
         dt{color:var(--muted)}dd{margin:0}
-        svg.trend{vertical-align:middle}svg.trend polyline{fill:none;stroke:#1f5fbf;stroke-width:1.5}
+        svg.trend{vertical-align:middle}figure.trend{margin:1em 0}figure.trend svg{display:block;margin-top:.3em}svg.trend polyline{fill:none;stroke:#1f5fbf;stroke-width:1.5}
         footer{margin-top:2rem;color:var(--muted);font-size:.85rem}
         """
 

@@ -79,6 +79,11 @@ private let context = StatusPage.Context(clusterNames: ["prod", "dr", "new"], te
         let cells = page.elements.filter { $0.name == "td" }.map(\.text)
         #expect(cells.contains("250") && cells.contains("500") && cells.contains("1 min 15 s"))
         #expect(cells.contains("nothing"), "a member with no assignment is pointed out")
+        // The trend's label comes first, then its chart on a line of its own (it once sat beside the label's
+        // baseline and read as if above it).
+        let inFigure = page.elements.filter { $0.path.contains("figure") }.map(\.name)
+        #expect(inFigure.first == "figcaption" && inFigure.contains("svg"), "\(inFigure)")
+        #expect(page.all("figcaption").first?.text.hasPrefix("Total lag, last") == true)
         #expect(StatusPage.group("nobody", in: [snapshot("prod", groups: [billing])], context: context) == nil)
         _ = try ParsedPage(StatusPage.notFound("No consumer group '<x>'.", context: context))
     }

@@ -177,6 +177,9 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
         for family in MetricCatalog.all {
             #expect(readme.contains("| `\(family.name)` | \(family.type.rawValue) |"), "README lacks a row for \(family.name)")
         }
+        // The `stage` label's values, every one of them, in the order a poll runs them.
+        let stages = try #require(readme.split(separator: "\n").first { $0.hasPrefix("Stages (`stage` label):") })
+        #expect(stages.hasSuffix(PollStage.allCases.map { "`\($0.rawValue)`" }.joined(separator: ", ") + "."), "\(stages)")
     }
 }
 
