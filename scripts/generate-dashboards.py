@@ -10,6 +10,8 @@ ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "dashboard
 
 C = 'cluster_name=~"$cluster"'
 CG = 'cluster_name=~"$cluster",consumergroup=~"$consumergroup"'
+# Leaves out the groups nobody runs any more (status INACTIVE), so the top-10 panels show real problems.
+NOT_INACTIVE = f'unless on (cluster_name, consumergroup) kafka_consumergroup_status{{{C},status="INACTIVE"}} == 1'
 CT = 'cluster_name=~"$cluster",topic=~"$topic"'
 
 
@@ -103,18 +105,23 @@ def overview():
               description="Groups with a committed offset below the log start (data lost to retention) or past "
                           "its end (topic recreated, log truncated).",
               fieldConfig={"defaults": {"unit": "short", "thresholds": status_colors}, "overrides": []}),
+        panel("stat", "Inactive groups",
+              [(f"count(kafka_consumergroup_status{{{C},status=\"INACTIVE\"}} == 1) or vector(0)", "")], 3, 4,
+              description="Groups nobody runs any more: no members, oldest unread message older than "
+                          "status.inactive_after. Left out of the top-10 panels below and of the lag alerts.",
+              fieldConfig={"defaults": {"unit": "short"}, "overrides": []}),
         panel("timeseries", "Consumer groups by status",
               [(f"sum by (status) (kafka_consumergroup_status{{{C}}})", "{{status}}")], 12, 8,
               description="Each group counts once, under its worst partition's status.",
               fieldConfig={"defaults": {"unit": "short", "custom": {"stacking": {"mode": "normal"}, "fillOpacity": 60}},
                            "overrides": []}),
         panel("bargauge", "Top lagging groups: lag in seconds",
-              [(f"topk(10, max by (cluster_name, consumergroup) (kafka_consumergroup_max_lag_seconds{{{C}}}))",
+              [(f"topk(10, max by (cluster_name, consumergroup) (kafka_consumergroup_max_lag_seconds{{{C}}}) {NOT_INACTIVE})",
                 "{{consumergroup}} ({{cluster_name}})")], 12, 8, unit="s",
               options={"displayMode": "gradient", "orientation": "horizontal",
                        "reduceOptions": {"calcs": ["lastNotNull"]}}),
         panel("bargauge", "Top lagging groups: messages",
-              [(f"topk(10, sum by (cluster_name, consumergroup) (kafka_consumergroup_lag_sum{{{C}}}))",
+              [(f"topk(10, sum by (cluster_name, consumergroup) (kafka_consumergroup_lag_sum{{{C}}}) {NOT_INACTIVE})",
                 "{{consumergroup}} ({{cluster_name}})")], 12, 8,
               options={"displayMode": "gradient", "orientation": "horizontal",
                        "reduceOptions": {"calcs": ["lastNotNull"]}}),
@@ -138,7 +145,8 @@ def consumer_group():
     group = variable("consumergroup", "Consumer group",
                      'label_values(kafka_consumergroup_status{cluster_name=~"$cluster"}, consumergroup)')
     mappings = [{"type": "value", "options": {s: {"text": s, "color": c} for s, c in [
-        ("OK", "green"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"), ("STOP", "red"), ("ERR", "dark-red")]}}]
+        ("OK", "green"), ("INACTIVE", "text"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"),
+        ("STOP", "red"), ("ERR", "dark-red")]}}]
     panels = [
         panel("stat", "Status", [(f"kafka_consumergroup_status{{{CG}}} == 1", "{{status}}")], 4, 4,
               description="The worst status over the group's partitions (rules in the lagwatch README).",

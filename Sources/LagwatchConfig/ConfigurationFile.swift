@@ -72,10 +72,11 @@ extension ConfigurationLoader {
     }
 
     private static func parseStatus(_ status: YAMLMapping, into analysis: inout AnalysisSettings) throws {
-        try status.rejectUnknownKeys(["window_polls", "min_lag", "partition_series"])
+        try status.rejectUnknownKeys(["window_polls", "min_lag", "partition_series", "inactive_after"])
         if let polls = try status.int("window_polls", range: 3...1000) { analysis.statusWindowPolls = polls }
         if let lag = try status.int("min_lag", range: 0...1_000_000_000) { analysis.statusMinLag = Int64(lag) }
         if let series = try status.bool("partition_series") { analysis.exportsPartitionStatus = series }
+        if let seconds = try status.seconds("inactive_after", range: 60...31_536_000) { analysis.inactiveAfterSeconds = seconds }
     }
 
     private static func parseWeb(_ web: YAMLMapping, into configuration: inout Configuration) throws {

@@ -1,5 +1,5 @@
-/// Parses Prometheus-style durations: one or more `<number><unit>` parts with units `ms`, `s`, `m`, `h`
-/// (`15s`, `1m30s`, `500ms`). A bare number is not accepted, so the unit is never guessed.
+/// Parses Prometheus-style durations: one or more `<number><unit>` parts with units `ms`, `s`, `m`, `h`, `d`,
+/// `w` (`15s`, `1m30s`, `500ms`, `7d`). A bare number is not accepted, so the unit is never guessed.
 public enum DurationParser {
     /// Seconds in `text`, or `nil` when it is not a duration.
     public static func seconds(_ text: String) -> Double? {
@@ -17,6 +17,8 @@ public enum DurationParser {
             case "s": total += value
             case "m": total += value * 60
             case "h": total += value * 3600
+            case "d": total += value * 86_400
+            case "w": total += value * 604_800
             default: return nil
             }
         }

@@ -47,6 +47,10 @@ public final class ClusterPoller {
         self.client = try makeClient()
     }
 
+    /// The record times the last poll read or reused: a record's timestamp never changes, so the next poll
+    /// reads only offsets not in here (what keeps dating stopped groups, whose offsets do not move, free).
+    private var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
+
     /// Runs one poll and returns its snapshot. Never throws; failures are in the snapshot.
     public func poll() -> ClusterSnapshot {
         replaceClientIfDue()
@@ -57,7 +61,9 @@ public final class ClusterPoller {
                 stageErrors: [.metadata: "no Kafka client"], startedAt: now(), durationSeconds: 0)
             return history.advance(observation)
         }
-        let observation = PollCycle.observe(client: client, cluster: cluster, exact: history.settings.exact, now: now)
+        let observation = PollCycle.observe(
+            client: client, cluster: cluster, exact: history.settings.exact, known: recordTimes, now: now)
+        recordTimes = observation.recordTimes
         pollsWithClient += 1
         logChanges(observation)
         return history.advance(observation)

@@ -3,17 +3,20 @@ public import LagwatchKafka
 public import LagwatchModel
 
 /// One poll of one cluster, in stages: metadata, then groups and their committed offsets, then
-/// watermarks (so that lag is never negative from timing), then record timestamps for the exact method.
+/// watermarks (so that lag is never negative from timing), then record timestamps for the exact method
+/// and for dating the oldest unconsumed message of groups without members (INACTIVE or STOP).
 /// Each stage is one function returning a typed result and, when it failed in whole or in part, why; the
 /// ``StageRunner`` times it and records the failure, and the next stages go on with what they have.
 /// Nothing here throws.
 public enum PollCycle {
     /// Runs one poll with `client` according to `cluster`, reading record timestamps for the groups `exact`
-    /// chooses. `now` gives wall-clock seconds since the epoch.
+    /// chooses and for the lagging partitions of groups without members; those in `known` (the last poll's)
+    /// are not read again. `now` gives wall-clock seconds since the epoch.
     public static func observe(
         client: any ClusterClient,
         cluster: ClusterConfiguration,
         exact: ExactLagSettings = ExactLagSettings(),
+        known: [TopicPartition: [Int64: RecordTime]] = [:],
         now: @escaping () -> Double
     ) -> ClusterObservation {
         var stages = StageRunner(now: now)
@@ -31,20 +34,60 @@ public enum PollCycle {
             committedOffsetsStage(client, cluster, requests: requests, descriptions: listing.descriptions)
         }
         let watermarks = stages.run(.watermarks, { watermarksStage(client, cluster, metadata) })
-        var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
-        if let chosen = exact.groups {
-            let wanted = exactRequests(
-                groups: groups.filter { chosen.accepts($0.name) }, watermarks: watermarks, limit: exact.maxPartitions)
-            if !wanted.isEmpty {
-                recordTimes = stages.run(.recordTimestamps) {
-                    recordTimestampsStage(client, wanted, timeoutMilliseconds: exact.timeoutMilliseconds)
-                }
+        let plan = RecordPlan(groups: groups, watermarks: watermarks, exact: exact, known: known)
+        var recordTimes = plan.reused
+        let unread = plan.unread, exactUnread = plan.exactUnread
+        if !unread.isEmpty {
+            let read = stages.run(.recordTimestamps) {
+                recordTimestampsStage(client, unread, counting: exactUnread, timeoutMilliseconds: exact.timeoutMilliseconds)
             }
+            recordTimes.merge(read) { old, new in old.merging(new) { $1 } }
         }
         var observation = stages.observation(
             cluster.name, metadata: metadata, watermarks: watermarks, groups: groups, discovery: listing.discovery)
         observation.recordTimes = recordTimes
         return observation
+    }
+
+    /// Which record timestamps a poll needs and which of them it must read: the exact method's chosen groups
+    /// and the groups without members (for dating). Those the last poll read are reused; of the rest, at most
+    /// the exact method's limit is read per poll, the chosen groups' first, so dating many stopped groups
+    /// takes a few polls once and nothing after (their offsets do not move).
+    struct RecordPlan {
+        /// Timestamps known from the last poll.
+        var reused: [TopicPartition: [Int64: RecordTime]] = [:]
+        /// Offsets to read this poll, and those of them the exact method asked for (only their misses fail).
+        var unread: [TopicPartition: Set<Int64>] = [:]
+        var exactUnread: [TopicPartition: Set<Int64>] = [:]
+
+        init(
+            groups: [GroupObservation], watermarks: [TopicPartition: Watermarks], exact: ExactLagSettings,
+            known: [TopicPartition: [Int64: RecordTime]]
+        ) {
+            let chosen = exact.groups.map { filter in groups.filter { filter.accepts($0.name) } } ?? []
+            var unreadCount = 0
+            for (key, offsets) in exactRequests(groups: chosen, watermarks: watermarks, limit: exact.maxPartitions) {
+                for offset in offsets {
+                    if let time = known[key]?[offset] {
+                        reused[key, default: [:]][offset] = time
+                    } else if unread[key, default: []].insert(offset).inserted {
+                        unreadCount += 1
+                    }
+                }
+            }
+            exactUnread = unread
+            var undated: [(key: TopicPartition, offset: Int64, lag: Int64)] = []
+            for entry in datingRequests(groups: groups, watermarks: watermarks) {
+                if let time = known[entry.key]?[entry.offset] {
+                    reused[entry.key, default: [:]][entry.offset] = time
+                } else if unread[entry.key]?.contains(entry.offset) != true {
+                    undated.append(entry)
+                }
+            }
+            for (key, offsets) in mostLagging(undated, limit: exact.maxPartitions - unreadCount) {
+                unread[key, default: []].formUnion(offsets)
+            }
+        }
     }
 
     // MARK: - Stages
@@ -152,15 +195,18 @@ public enum PollCycle {
         return Staged(marks.watermarks)
     }
 
-    /// Reads the timestamps of the records `wanted`; fails in part when some were not read in time.
+    /// Reads the timestamps of the records `wanted`; fails in part when some of those `counting` (the exact
+    /// method's) were not read in time. Records read only to date a group without members may be missing
+    /// (compacted away, or a transaction marker) without a failure: the group is then dated by its lag time.
     static func recordTimestampsStage(
         _ client: any ClusterClient,
         _ wanted: [TopicPartition: Set<Int64>],
+        counting: [TopicPartition: Set<Int64>],
         timeoutMilliseconds: Int
     ) -> Staged<[TopicPartition: [Int64: RecordTime]]> {
         let found = readRecords(wanted, client: client, timeoutMilliseconds: timeoutMilliseconds)
-        let asked = wanted.values.reduce(0) { $0 + $1.count }
-        let answered = found.values.reduce(0) { $0 + $1.count }
+        let asked = counting.values.reduce(0) { $0 + $1.count }
+        let answered = counting.reduce(0) { sum, entry in sum + entry.value.filter { found[entry.key]?[$0] != nil }.count }
         return Staged(
             found, error: answered < asked ? "\(asked - answered) of \(asked) records not read in time or out of range" : nil)
     }
@@ -179,6 +225,31 @@ public enum PollCycle {
                 lagging.append((key, committed, high - committed))
             }
         }
+        return mostLagging(lagging, limit: limit)
+    }
+
+    /// The offsets that date the oldest unconsumed message of each group known to have no members: per
+    /// lagging partition, the committed offset, or the log start when retention deleted that record; with
+    /// the partition's lag.
+    static func datingRequests(
+        groups: [GroupObservation],
+        watermarks: [TopicPartition: Watermarks]
+    ) -> [(key: TopicPartition, offset: Int64, lag: Int64)] {
+        var lagging: [(key: TopicPartition, offset: Int64, lag: Int64)] = []
+        for group in groups where group.fetchError == nil && group.memberCount == 0 {
+            for (key, committed) in group.committed {
+                guard let committed, committed >= 0, let marks = watermarks[key], committed < marks.high else { continue }
+                lagging.append((key, max(committed, marks.low), marks.high - committed))
+            }
+        }
+        return lagging
+    }
+
+    /// Up to `limit` of `lagging`, the most lagging first, as offsets per partition.
+    static func mostLagging(
+        _ lagging: [(key: TopicPartition, offset: Int64, lag: Int64)], limit: Int
+    ) -> [TopicPartition: Set<Int64>] {
+        var lagging = lagging
         lagging.sort { $0.lag != $1.lag ? $0.lag > $1.lag : $0.key < $1.key }
         var wanted: [TopicPartition: Set<Int64>] = [:]
         var count = 0

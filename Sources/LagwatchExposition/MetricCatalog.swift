@@ -126,8 +126,8 @@ public enum MetricCatalog {
     /// Worst status per group, one series per status.
     public static let groupStatus = MetricFamily(
         "kafka_consumergroup_status", .gauge, labels: cg + ["status"],
-        help: "1 for the consumer group's worst status over its partitions (OK, WARN, REWIND, STALL, STOP, ERR "
-            + "from best to worst; rules in the README), 0 for the other statuses.")
+        help: "1 for the consumer group's worst status over its partitions (OK, INACTIVE, WARN, REWIND, STALL, STOP, "
+            + "ERR from best to worst; rules in the README), 0 for the other statuses.")
     /// Partitions per status per group.
     public static let groupStatusPartitions = MetricFamily(
         "kafka_consumergroup_status_partitions", .gauge, labels: cg + ["status"],
@@ -136,7 +136,7 @@ public enum MetricCatalog {
     public static let groupPartitionStatus = MetricFamily(
         "kafka_consumergroup_partition_status", .gauge, labels: cgtp + ["status"],
         help: "1 for the consumer group's status on the partition, 0 for the other statuses; exported only with "
-            + "status.partition_series (six series per partition).")
+            + "status.partition_series (seven series per partition).")
     /// Catch-up ETA per group.
     public static let groupCatchUp = MetricFamily(
         "kafka_consumergroup_catchup_eta_seconds", .gauge, labels: cg,

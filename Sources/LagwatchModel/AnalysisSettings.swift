@@ -17,6 +17,9 @@ public struct AnalysisSettings: Sendable, Equatable {
     /// transaction counts as hanging: Kafka's default `transaction.max.timeout.ms`, 15 minutes, after which
     /// no healthy transaction can still be open.
     public var hangingTransactionSeconds: Double = 900
+    /// Age, in seconds, of a memberless group's oldest unconsumed message past which the group is INACTIVE
+    /// rather than STOP (or anything worse): a day by default.
+    public var inactiveAfterSeconds: Double = 86_400
 
     /// Creates the default settings.
     public init() {}

@@ -53,7 +53,8 @@ public struct ClusterHistory: Sendable {
         let topics = SnapshotBuilder.topics(
             metadata, watermarks: observation.watermarks, produceRates: observedRates.produce,
             openTransactions: openTransactions)
-        let context = SnapshotBuilder.Context(observation, rates: observedRates, timelines: timelines)
+        let context = SnapshotBuilder.Context(
+            observation, rates: observedRates, timelines: timelines, inactiveAfterSeconds: settings.inactiveAfterSeconds)
         statuses.beginPoll()
         var groups: [GroupLag] = []
         groups.reserveCapacity(observation.groups.count)

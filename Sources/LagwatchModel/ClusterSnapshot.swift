@@ -64,6 +64,14 @@ public struct PartitionLag: Sendable, Hashable {
     /// poll or status is not judged.
     public let status: ConsumerStatus?
 
+    /// The same partition lag, INACTIVE where its status was anything worse than OK.
+    func markedInactive() -> PartitionLag {
+        guard let status, status > .inactive else { return self }
+        return PartitionLag(
+            partition: partition, committed: committed, lag: lag, behindLogStart: behindLogStart, pastLogEnd: pastLogEnd,
+            consumeRate: consumeRate, lagTime: lagTime, status: .inactive)
+    }
+
     /// Creates a partition lag.
     public init(
         partition: Int32,

@@ -1,8 +1,12 @@
 /// A consumer's health on a partition, or a group's worst over its partitions: Burrow's states, ordered
-/// from best to worst.
+/// from best to worst, with INACTIVE (abandoned, not failing) just above OK.
 public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable {
     /// None of the rules below holds.
     case ok = "OK"
+    /// The group has no members and its oldest unconsumed message is older than the inactivity age: nobody
+    /// has run it for a long time. Replaces any of the statuses below on its partitions, so an abandoned
+    /// group is not paged as a stopped, stalled or failing one (see ``SnapshotBuilder``).
+    case inactive = "INACTIVE"
     /// Lag grew across the whole window while commits advanced: the consumer is slower than the producers.
     case warn = "WARN"
     /// The committed offset went backwards within the window (a reset or a deliberate replay).

@@ -25,6 +25,12 @@
 ///   than its span; beyond that it is unknown (no series), and counted per group.
 /// A topic's and a group's largest lag in seconds is withheld when any lagging partition's is unknown.
 ///
+/// Inactive: a group with no members (described, 0 members) whose oldest unconsumed message is older than
+/// the inactivity age is INACTIVE on every partition that would otherwise be WARN, REWIND, STALL, STOP or
+/// ERR. The message's age is dated by the record at the committed offset (or at the log start, when
+/// retention deleted the committed offset's record: the unconsumed messages are older still), else by the
+/// partition's lag in seconds. An inactive group has no catch-up time.
+///
 /// Catch-up time: for each lagging partition, lag ÷ (consume rate − produce rate); the group's is the
 /// largest, 0 without lag, and unknown when any lagging partition is not catching up or has no rates, or
 /// when any partition is STOP or STALL (averaged over the rate window, the consume rate still remembers
@@ -39,12 +45,19 @@ public enum SnapshotBuilder {
         let rates: ObservedRates?
         let timelines: WatermarkTimelines?
         let known: Set<TopicPartition>
+        let inactiveAfterSeconds: Double
 
         /// Creates the context of `observation`; `rates` and `timelines` already fed with it.
-        public init(_ observation: ClusterObservation, rates: ObservedRates? = nil, timelines: WatermarkTimelines? = nil) {
+        public init(
+            _ observation: ClusterObservation,
+            rates: ObservedRates? = nil,
+            timelines: WatermarkTimelines? = nil,
+            inactiveAfterSeconds: Double = AnalysisSettings().inactiveAfterSeconds
+        ) {
             self.observation = observation
             self.rates = rates
             self.timelines = timelines
+            self.inactiveAfterSeconds = inactiveAfterSeconds
             known = observation.metadata?.partitionKeys ?? []
         }
     }
@@ -95,6 +108,9 @@ public enum SnapshotBuilder {
         // Catch-up: the slowest lagging partition decides; any partition that cannot catch up voids it.
         var catchUp: Double? = 0
         var stuck = false
+        // The age of the oldest unconsumed message seen, for a group without members.
+        var oldestUnconsumed: Double?
+        let memberless = group.memberCount == 0
         for (key, committed) in group.committed where known.contains(key) {
             guard let committed, committed >= 0 else {
                 withoutCommit += 1
@@ -124,21 +140,30 @@ public enum SnapshotBuilder {
             }
             let status = lag.flatMap { judge(key, committed, $0, behind || past) }
             if status == .stop || status == .stall { stuck = true }
+            if memberless, let marks, marks.high > committed {
+                let record = observation.recordTimes[key]?[max(committed, marks.low)]
+                if let age = record.map({ now - $0.timestamp }) ?? lagTime?.seconds {
+                    oldestUnconsumed = max(oldestUnconsumed ?? age, age)
+                }
+            }
             byTopic[key.topic, default: []].append(
                 PartitionLag(
                     partition: key.partition, committed: committed, lag: lag, behindLogStart: behind, pastLogEnd: past,
                     consumeRate: rates?[key], lagTime: lagTime, status: status)
             )
         }
+        let inactive = (oldestUnconsumed ?? 0) >= context.inactiveAfterSeconds
         let topics = byTopic.sorted { $0.key < $1.key }.map { topic, partitions in
-            GroupTopicLag(topic: topic, partitions: partitions.sorted { $0.partition < $1.partition })
+            GroupTopicLag(
+                topic: topic,
+                partitions: partitions.sorted { $0.partition < $1.partition }.map { inactive ? $0.markedInactive() : $0 })
         }
         return GroupLag(
             name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
             partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
             partitionsPastLogEnd: pastLogEnd,
             fetchError: group.fetchError, members: group.members,
-            catchUpSeconds: group.fetchError == nil && !stuck ? catchUp : nil,
+            catchUpSeconds: group.fetchError == nil && !stuck && !inactive ? catchUp : nil,
             lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError))
         )
     }

@@ -213,6 +213,12 @@ private let goodFile = """
         #expect(status.analysis.statusWindowPolls == 20 && status.analysis.exportsPartitionStatus)
         #expect(status.analysis.statusMinLag == 5)
         #expect(status.analysis.hangingTransactionSeconds == 900, "Kafka's default transaction.max.timeout.ms")
+        #expect(status.analysis.inactiveAfterSeconds == 86_400, "a day by default")
+        #expect(try ConfigurationLoader.parse("status:\n  inactive_after: 7d\n", fileName: "f", environment: [:])
+            .analysis.inactiveAfterSeconds == 604_800)
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse("status:\n  inactive_after: 10s\n", fileName: "f", environment: [:])
+        }
         let transactions = try ConfigurationLoader.parse("transactions:\n  hanging_after: 5m\n", fileName: "f", environment: [:])
         #expect(transactions.analysis.hangingTransactionSeconds == 300)
         var flags = CommandLineSettings()

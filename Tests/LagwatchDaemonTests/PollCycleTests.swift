@@ -49,9 +49,10 @@ import Testing
         fake.watermarks = [TopicPartition("orders", 0): Watermarks(low: 0, high: 9), TopicPartition("orders", 1): Watermarks(low: 0, high: 4)]
         let observation = PollCycle.observe(client: fake, cluster: cluster(), now: { 0 })
         #expect(observation.discovery == .supported)
+        // idle has no members and lags: its record is read to date it, and a record not found (the fake has
+        // none) is no stage error, as it would be for the exact method.
         #expect(observation.stageErrors.isEmpty)
-        // Every stage ran but the record timestamps, which run only for groups on the exact method.
-        #expect(Set(observation.stageDurations.keys) == Set(PollStage.allCases).subtracting([.recordTimestamps]))
+        #expect(Set(observation.stageDurations.keys) == Set(PollStage.allCases))
         let snapshot = firstSnapshot(observation)
         #expect(snapshot.groups.map(\.name) == ["billing", "idle"])
         #expect(snapshot.groups[0].memberCount == 2 && snapshot.groups[0].state == "Stable")
@@ -64,7 +65,33 @@ import Testing
         #expect(snapshot.groups[1].topics[0].partitions[0].lag == 3)
         // Committed offsets come before watermarks in the same poll.
         let calls = fake.calls.withLock { $0 }
-        #expect(calls == ["metadata", "list", "describe:billing,idle", "offsets:billing:all", "offsets:idle:all", "watermarks"])
+        #expect(calls == ["metadata", "list", "describe:billing,idle", "offsets:billing:all", "offsets:idle:all", "watermarks", "records"])
+        #expect(fake.recordRounds.withLock { $0 } == [[TopicPartition("orders", 1): 1]], "only the memberless group's")
+    }
+
+    @Test func groupsWithoutMembersAreDatedOnceAtTheirOldestUnconsumedRecord() throws {
+        let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 2]))
+        let p = (0..<Int32(2)).map { TopicPartition("orders", $0) }
+        fake.listing = .success([GroupListing(name: "gone", state: "Empty"), GroupListing(name: "live", state: "Stable")])
+        fake.descriptions = [
+            "gone": GroupDescription(name: "gone", state: "Empty", members: []),
+            "live": GroupDescription(
+                name: "live", state: "Stable",
+                members: [GroupMember(memberID: "m", clientID: "c", host: "/h", assigned: p)]),
+        ]
+        // gone: p0 lags from offset 10; on p1 retention deleted its offset 2 (the log starts at 7), so the
+        // oldest unconsumed record still there, at 7, dates it. live has members: never read.
+        fake.committed = ["gone": [p[0]: 10, p[1]: 2], "live": [p[0]: 20, p[1]: 20]]
+        fake.watermarks = [p[0]: Watermarks(low: 0, high: 50), p[1]: Watermarks(low: 7, high: 50)]
+        fake.records = [p[0]: [10: 1_000.0], p[1]: [7: 400.0]]
+        let first = PollCycle.observe(client: fake, cluster: cluster(), now: { 100_000 })
+        #expect(fake.recordRounds.withLock { $0 } == [[p[0]: 10, p[1]: 7]])
+        #expect(first.recordTimes[p[1]]?[7]?.timestamp == 400)
+        // The next poll reuses what the last one read: a stopped group's offsets do not move.
+        let second = PollCycle.observe(client: fake, cluster: cluster(), known: first.recordTimes, now: { 100_015 })
+        #expect(fake.recordRounds.withLock { $0 }.count == 1, "nothing read again")
+        #expect(second.recordTimes == first.recordTimes)
+        #expect(second.stageDurations[.recordTimestamps] == nil, "no read, no stage")
     }
 
     @Test func exactRecordsAreReadForTheChosenGroupsMostLaggingFirstWithinTheLimit() throws {

@@ -50,6 +50,7 @@ import Testing
         "exact.maxPartitions": { $0.exact.maxPartitions += 1 },
         "exact.timeoutMilliseconds": { $0.exact.timeoutMilliseconds += 1 },
         "hangingTransactionSeconds": { $0.hangingTransactionSeconds += 60 },
+        "inactiveAfterSeconds": { $0.inactiveAfterSeconds += 60 },
     ]
 
     /// Changes that take effect only on a restart: pollers are kept, and the setting is reported by name.

@@ -41,18 +41,20 @@ private let context = StatusPage.Context(clusterNames: ["prod", "dr", "new"], te
                 group("fraud & risk", status: .stop, lag: 900, seconds: 600),
                 group("search", status: .warn, lag: 300, seconds: 90),
                 group("audit", status: .warn, lag: 50, seconds: 400),
+                group("abandoned", status: .inactive, lag: 90_000, seconds: 900_000),
             ]),
             snapshot("dr", groups: [group("mirror", status: nil, lag: 0, seconds: nil, failed: true)]),
         ]
         let page = try ParsedPage(StatusPage.overview(snapshots, context: context))
         let rows = page.elements.filter { $0.name == "tr" && $0.path.contains("tbody") }
         let names = rows.map { row in row.text }
-        #expect(rows.count == 5)
-        // Unknown (offsets not fetched) above STOP above WARN above OK; the two WARNs by lag time.
-        let order = ["mirror", "fraud & risk", "audit", "search", "billing"]
+        #expect(rows.count == 6)
+        // Unknown (offsets not fetched) above STOP above WARN above INACTIVE above OK; the two WARNs by lag
+        // time. The abandoned group, far the most behind, sorts below every problem.
+        let order = ["mirror", "fraud & risk", "audit", "search", "abandoned", "billing"]
         for (row, name) in zip(names, order) { #expect(row.contains(name), "\(row) should be \(name)") }
         let badges = page.all("span", class: "badge").map(\.text)
-        #expect(badges.suffix(5) == ["UNKNOWN", "STOP", "WARN", "WARN", "OK"])
+        #expect(badges.suffix(6) == ["UNKNOWN", "STOP", "WARN", "WARN", "INACTIVE", "OK"])
         // Group links are percent-encoded; the name is escaped in the text, and the parser gives it back whole.
         let links = page.all("a").compactMap { $0.attributes["href"] }
         #expect(links.contains("/groups/fraud%20%26%20risk"))
@@ -66,7 +68,7 @@ private let context = StatusPage.Context(clusterNames: ["prod", "dr", "new"], te
         // Lag time and trend are there for the STOP group.
         let stop = try #require(rows.first { $0.text.contains("fraud & risk") })
         #expect(stop.text.contains("10 min") && stop.text.contains("900"))
-        #expect(page.all("polyline").count >= 5 * 2, "each trend breaks at its unknown poll into two lines")
+        #expect(page.all("polyline").count >= 6 * 2, "each trend breaks at its unknown poll into two lines")
     }
 
     @Test func groupPageShowsEveryPartitionAndUnknownGroupsHaveNone() throws {

@@ -136,7 +136,7 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
         #expect(parsed.samples("lagwatch_partitions_without_watermarks").isEmpty)
     }
 
-    @Test func partitionStatusSeriesOnlyWhenAskedForOneOfSixSet() throws {
+    @Test func partitionStatusSeriesOnlyWhenAskedForOneOfSevenSet() throws {
         let snapshot = smallCluster()
         let off = try Exposition(String(decoding: TextRenderer.render([snapshot], info: info), as: UTF8.self))
         #expect(off.samples("kafka_consumergroup_partition_status").isEmpty)
@@ -145,7 +145,8 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
             String(decoding: TextRenderer.render([snapshot], options: options, info: info), as: UTF8.self))
         // Partition 0 is judged WARN; partition 1's lag is unknown this poll, so it has no status.
         let series = on.samples("kafka_consumergroup_partition_status", ["partition": "0"])
-        #expect(series.count == 6)
+        #expect(series.count == ConsumerStatus.allCases.count)
+        #expect(Set(series.compactMap { $0.labels["status"] }) == ["OK", "INACTIVE", "WARN", "REWIND", "STALL", "STOP", "ERR"])
         #expect(series.filter { $0.value == "1" }.map { $0.labels["status"] } == ["WARN"])
         #expect(on.samples("kafka_consumergroup_partition_status", ["partition": "1"]).isEmpty)
     }
