@@ -145,7 +145,7 @@ def consumer_group():
     group = variable("consumergroup", "Consumer group",
                      'label_values(kafka_consumergroup_status{cluster_name=~"$cluster"}, consumergroup)')
     mappings = [{"type": "value", "options": {s: {"text": s, "color": c} for s, c in [
-        ("OK", "green"), ("INACTIVE", "text"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"),
+        ("OK", "green"), ("INACTIVE", "text"), ("NOTFOUND", "purple"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"),
         ("STOP", "red"), ("ERR", "dark-red")]}}]
     panels = [
         panel("stat", "Status", [(f"kafka_consumergroup_status{{{CG}}} == 1", "{{status}}")], 4, 4,

@@ -50,6 +50,8 @@ public final class ClusterPoller {
     /// The record times the last poll read or reused: a record's timestamp never changes, so the next poll
     /// reads only offsets not in here (what keeps dating stopped groups, whose offsets do not move, free).
     private var recordTimes: [TopicPartition: [Int64: RecordTime]] = [:]
+    /// Groups NOTFOUND in the last poll that reached the cluster, logged when they turned so.
+    private var groupsNotFound: Set<String> = []
 
     /// Runs one poll and returns its snapshot. Never throws; failures are in the snapshot.
     public func poll() -> ClusterSnapshot {
@@ -66,7 +68,28 @@ public final class ClusterPoller {
         recordTimes = observation.recordTimes
         pollsWithClient += 1
         logChanges(observation)
-        return history.advance(observation)
+        let snapshot = history.advance(observation)
+        logGroupsNotFound(snapshot)
+        return snapshot
+    }
+
+    /// Logs each group once when it turns NOTFOUND (no committed offset anywhere), and once when it has
+    /// offsets again: a mistyped configured name would otherwise export a lag of 0 silently.
+    private func logGroupsNotFound(_ snapshot: ClusterSnapshot) {
+        guard snapshot.up else { return }
+        let now = Set(snapshot.groups.filter { $0.status == .notFound }.map(\.name))
+        for name in now.subtracting(groupsNotFound).sorted() {
+            let configured = cluster.staticGroups.contains { $0.name == name }
+            logger.warning(
+                configured
+                    ? "Configured consumer group has no committed offset on any partition: is its name right?"
+                    : "Consumer group has no committed offset on any partition",
+                metadata: ["consumergroup": "\(name)"])
+        }
+        for name in groupsNotFound.subtracting(now).sorted() where snapshot.groups.contains(where: { $0.name == name }) {
+            logger.info("Consumer group has committed offsets now", metadata: ["consumergroup": "\(name)"])
+        }
+        groupsNotFound = now
     }
 
     /// Which optional series this cluster's snapshots are rendered with.

@@ -126,8 +126,8 @@ public enum MetricCatalog {
     /// Worst status per group, one series per status.
     public static let groupStatus = MetricFamily(
         "kafka_consumergroup_status", .gauge, labels: cg + ["status"],
-        help: "1 for the consumer group's worst status over its partitions (OK, INACTIVE, WARN, REWIND, STALL, STOP, "
-            + "ERR from best to worst; rules in the README), 0 for the other statuses.")
+        help: "1 for the consumer group's worst status over its partitions (OK, INACTIVE, NOTFOUND, WARN, REWIND, STALL, "
+            + "STOP, ERR from best to worst; rules in the README), 0 for the other statuses.")
     /// Partitions per status per group.
     public static let groupStatusPartitions = MetricFamily(
         "kafka_consumergroup_status_partitions", .gauge, labels: cg + ["status"],
@@ -259,6 +259,11 @@ public enum MetricCatalog {
         "lagwatch_partitions_without_watermarks", .gauge, labels: ["cluster_name"],
         help: "Partitions of watched topics whose watermarks could not be fetched in the last poll; their "
             + "offset and lag series are left out.")
+    /// Groups with no committed offset at all.
+    public static let groupsNotFound = MetricFamily(
+        "lagwatch_consumergroups_not_found", .gauge, labels: ["cluster_name"],
+        help: "Consumer groups watched that have no committed offset on any partition (status NOTFOUND): a "
+            + "configured name that is mistyped, or a group that never committed.")
     /// Offsets fetch result per group.
     public static let groupFetchSuccess = MetricFamily(
         "lagwatch_consumergroup_offsets_fetch_success", .gauge, labels: cg,
@@ -296,7 +301,7 @@ public enum MetricCatalog {
         groupMemberAssignedPartitions, groupMembers,
         partitionProduceRate, topicProduceRate, groupConsumeRate, groupTopicConsumeRate,
         buildInfo, reloadSuccessful, reloadTimestamp, reloads, up, pollDuration, polls, pollErrors, pollStageSuccess, pollStageDuration, lastPoll, lastPollSuccess,
-        groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks,
+        groupDiscoverySupported, controller, rateWindow, timelinePoints, statusWindow, partitionsWithoutWatermarks, groupsNotFound,
         groupFetchSuccess, groupPartitionsWithoutCommit, groupPartitionsWithoutLagSeconds, groupPartitionsBehindLogStart,
         groupPartitionsPastLogEnd, snapshotAge,
     ]

@@ -229,7 +229,7 @@ public enum StatusPage {
         .badge{display:inline-block;min-width:4.2rem;text-align:center;border-radius:4px;padding:.05rem .4rem;\
         font-size:.78rem;font-weight:700;letter-spacing:.03em;color:#fff}
         .OK{background:#2f855a}.WARN{background:#d69e2e}.REWIND{background:#5a67d8}.STALL{background:#dd6b20}
-        .STOP{background:#c53030}.ERR{background:#822727}.UNKNOWN{background:#718096}.INACTIVE{background:#a0aec0}
+        .STOP{background:#c53030}.ERR{background:#822727}.UNKNOWN{background:#718096}.INACTIVE{background:#a0aec0}.NOTFOUND{background:#805ad5}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0 1rem}
         dt{color:var(--muted)}dd{margin:0}
         svg.trend{vertical-align:middle}figure.trend{margin:1em 0}figure.trend svg{display:block;margin-top:.3em}svg.trend polyline{fill:none;stroke:#1f5fbf;stroke-width:1.5}

@@ -242,7 +242,7 @@ public enum TextRenderer {
         writer.header(MetricCatalog.groupStatusPartitions)
         eachGroup(clusters) { labels, group in
             let counts = group.partitionsByStatus
-            for status in ConsumerStatus.allCases {
+            for status in ConsumerStatus.partitionStatuses {
                 writer.sample(
                     MetricCatalog.groupStatusPartitions, labels: labels, extra: statusLabels[status]!,
                     value: Int64(counts[status] ?? 0))
@@ -253,7 +253,7 @@ public enum TextRenderer {
             eachGroupPartition([cluster]) { labels, lag in
                 guard let current = lag.status else { return }
                 let partition = partitionLabel(lag.partition) + [UInt8(ascii: ",")]
-                for status in ConsumerStatus.allCases {
+                for status in ConsumerStatus.partitionStatuses {
                     writer.sample(
                         MetricCatalog.groupPartitionStatus, labels: labels, extra: partition + statusLabels[status]!,
                         value: Int64(status == current ? 1 : 0))
@@ -390,6 +390,9 @@ public enum TextRenderer {
         perCluster(MetricCatalog.timelinePoints, clusters, into: &writer) { $0.timelinePoints.map(Double.init) }
         perCluster(MetricCatalog.partitionsWithoutWatermarks, clusters, into: &writer) { snapshot in
             snapshot.up ? Double(snapshot.partitionsWithoutWatermarks) : nil
+        }
+        perCluster(MetricCatalog.groupsNotFound, clusters, into: &writer) { snapshot in
+            snapshot.up ? Double(snapshot.groups.count { $0.status == .notFound }) : nil
         }
     }
 

@@ -213,8 +213,12 @@ public struct GroupLag: Sendable, Hashable {
     /// not be fetched.
     public var status: ConsumerStatus? {
         guard fetchError == nil else { return nil }
+        if committedNowhere { return .notFound }
         return topics.lazy.flatMap(\.partitions).compactMap(\.status).max() ?? .ok
     }
+    /// True when the offsets were fetched and the group has no committed offset on any partition, watched or
+    /// not: NOTFOUND.
+    public let committedNowhere: Bool
     /// The group's total lag over its last polls, oldest first (`nil` where unknown); see ``LagTrends``.
     public let lagTrend: [Int64?]
     /// How many of the group's partitions are in each status.
@@ -240,8 +244,10 @@ public struct GroupLag: Sendable, Hashable {
         fetchError: String?,
         members: [GroupMember]? = nil,
         catchUpSeconds: Double? = nil,
-        lagTrend: [Int64?] = []
+        lagTrend: [Int64?] = [],
+        committedNowhere: Bool = false
     ) {
+        self.committedNowhere = committedNowhere
         self.name = name
         self.state = state
         self.memberCount = memberCount

@@ -1,5 +1,5 @@
 /// A consumer's health on a partition, or a group's worst over its partitions: Burrow's states, ordered
-/// from best to worst, with INACTIVE (abandoned, not failing) just above OK.
+/// from best to worst, with INACTIVE (abandoned, not failing) and NOTFOUND (no offsets at all) just above OK.
 public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable {
     /// None of the rules below holds.
     case ok = "OK"
@@ -7,6 +7,9 @@ public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable
     /// has run it for a long time. Replaces any of the statuses below on its partitions, so an abandoned
     /// group is not paged as a stopped, stalled or failing one (see ``SnapshotBuilder``).
     case inactive = "INACTIVE"
+    /// A group's only, never a partition's: the group has no committed offset at all (Burrow's name). A
+    /// configured group with a mistyped name, or one that never committed: its lag of 0 means nothing.
+    case notFound = "NOTFOUND"
     /// Lag grew across the whole window while commits advanced: the consumer is slower than the producers.
     case warn = "WARN"
     /// The committed offset went backwards within the window (a reset or a deliberate replay).
@@ -20,6 +23,9 @@ public enum ConsumerStatus: String, Sendable, Hashable, CaseIterable, Comparable
     /// The committed offset is outside the log: below its start (retention deleted messages the group never
     /// read) or past its end (the topic was recreated, or the log truncated, under the group).
     case err = "ERR"
+
+    /// The statuses a partition can have: all but NOTFOUND, which only a group has.
+    public static let partitionStatuses = allCases.filter { $0 != .notFound }
 
     public static func < (lhs: ConsumerStatus, rhs: ConsumerStatus) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!

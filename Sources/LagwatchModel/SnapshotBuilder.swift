@@ -15,7 +15,8 @@
 ///   topic's lag sum is withheld;
 /// - only partitions of topics present in this poll's (filtered) metadata are reported, so deleted topics
 ///   vanish at once;
-/// - a group with no members keeps its series for as long as it has committed offsets.
+/// - a group with no members keeps its series for as long as it has committed offsets;
+/// - a group with no committed offset on any partition (a mistyped configured name, say) is NOTFOUND.
 ///
 /// Rates come from a ``RateTracker`` and lag times from ``WatermarkTimelines``, which own the history
 /// across polls (both already fed this poll's observation); the builder only reads them. Lag in seconds:
@@ -164,7 +165,8 @@ public enum SnapshotBuilder {
             partitionsPastLogEnd: pastLogEnd,
             fetchError: group.fetchError, members: group.members,
             catchUpSeconds: group.fetchError == nil && !stuck && !inactive ? catchUp : nil,
-            lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError))
+            lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError)),
+            committedNowhere: group.fetchError == nil && !group.committed.values.contains { ($0 ?? -1) >= 0 }
         )
     }
 }

@@ -108,7 +108,7 @@ private func statuses(
 
     @Test func errOutranksEverythingAndTheGroupTakesTheWorst() {
         // INACTIVE (abandoned) ranks just above OK: worst-first lists put real problems before it.
-        #expect(ConsumerStatus.allCases.sorted() == [.ok, .inactive, .warn, .rewind, .stall, .stop, .err])
+        #expect(ConsumerStatus.allCases.sorted() == [.ok, .inactive, .notFound, .warn, .rewind, .stall, .stop, .err])
         func group(_ statuses: [ConsumerStatus?], fetchError: String? = nil) -> GroupLag {
             let partitions = statuses.enumerated().map { index, status in
                 PartitionLag(partition: Int32(index), committed: 1, lag: 0, behindLogStart: false, status: status)
