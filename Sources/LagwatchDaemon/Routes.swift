@@ -7,10 +7,12 @@ import LagwatchModel
 /// - `GET <telemetry path>`: the Prometheus text format, gzip when the client accepts it;
 /// - `GET /healthz`: 200 while the process runs;
 /// - `GET /readyz`: 200 once every cluster has completed a poll within the last three poll intervals;
-/// - `GET /api/v1/groups`: every group's summary as JSON, one group per line;
+/// - `GET /api/v1/groups`: every group's summary as JSON, one group per line, filtered by the query string
+///   (``GroupFilter``: `q`, `cluster`, `status`, `topic`, `page`); 400 for a query it does not understand;
 /// - `GET /api/v1/groups/{group}`: one group's partitions, members and summary in each cluster that has it,
 ///   or 404 with a JSON error;
-/// - `GET /`: the status page, every group worst first; `GET /groups/{group}`: a group's page.
+/// - `GET /`: the status page, groups worst first, 100 a page, with the same filters; `GET /groups/{group}`:
+///   a group's page. Pages and JSON are gzip when the client accepts it.
 /// Other paths are 404; other methods than GET and HEAD are 405.
 public struct Routes: Sendable {
     let store: SnapshotStore
@@ -57,16 +59,24 @@ public struct Routes: Sendable {
         guard request.method == "GET" || request.method == "HEAD" else {
             return .text(405, "405 method \(request.method) not allowed; use GET\n", headers: [("Allow", "GET, HEAD")])
         }
-        if let groupName { return group(groupName) }
-        if let pageName { return groupPage(pageName) }
+        let gzip = request.acceptsGzip
+        if let groupName { return group(groupName, gzip: gzip) }
+        if let pageName { return groupPage(pageName, gzip: gzip) }
         switch request.path {
-        case telemetryPath: return metrics(gzip: request.acceptsGzip)
+        case telemetryPath: return metrics(gzip: gzip)
         case "/healthz": return .text(200, "ok\n")
         case "/readyz": return readiness()
         case Self.groupsPath:
+            let filter: GroupFilter
+            do { filter = try GroupFilter(query: request.query) } catch {
+                return Self.json(400, GroupReport.errorJSON("\(error)"), gzip: gzip)
+            }
             let rendered = store.current
-            return Self.json(200, GroupReport.summariesJSON(rendered.snapshots, lastGood: rendered.lastGood))
-        default: return overview()
+            return Self.json(200, GroupReport.summariesJSON(rendered.snapshots, lastGood: rendered.lastGood, filter: filter), gzip: gzip)
+        default:
+            do { return overview(try GroupFilter(query: request.query), gzip: gzip) } catch {
+                return Self.html(400, StatusPage.notFound("Bad query: \(error).", context: pageContext), gzip: gzip)
+            }
         }
     }
 
@@ -75,21 +85,28 @@ public struct Routes: Sendable {
 
     /// One group's detail; the name arrives percent-decoded (libmicrohttpd decodes the path), so a group
     /// named `a/b` is asked for as `/api/v1/groups/a%2Fb`.
-    private func group(_ name: String) -> HTTPResponse {
+    private func group(_ name: String, gzip: Bool) -> HTTPResponse {
         guard !name.isEmpty else {
-            return Self.json(404, GroupReport.errorJSON("no group named; ask for \(Self.groupsPath)/NAME"))
+            return Self.json(404, GroupReport.errorJSON("no group named; ask for \(Self.groupsPath)/NAME"), gzip: gzip)
         }
         let rendered = store.current
         guard let body = GroupReport.detailJSON(of: name, in: rendered.snapshots, lastGood: rendered.lastGood) else {
-            return Self.json(404, GroupReport.errorJSON("no consumer group '\(name)' in the latest poll of any cluster"))
+            return Self.json(404, GroupReport.errorJSON("no consumer group '\(name)' in the latest poll of any cluster"), gzip: gzip)
         }
-        return Self.json(200, body)
+        return Self.json(200, body, gzip: gzip)
     }
 
-    private static func json(_ status: Int, _ body: [UInt8]) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: [("Content-Type", "application/json"), ("Cache-Control", "no-store")],
-            body: [ByteBuffer(body)])
+    private static func json(_ status: Int, _ body: [UInt8], gzip: Bool) -> HTTPResponse {
+        built(status, body, type: "application/json", gzip: gzip)
+    }
+
+    /// A body built for this request, gzip when the client takes it (pages at thousands of groups are
+    /// hundreds of KB, and compress about tenfold).
+    private static func built(_ status: Int, _ body: [UInt8], type: String, gzip: Bool) -> HTTPResponse {
+        var headers = [("Content-Type", type), ("Cache-Control", "no-store"), ("Vary", "Accept-Encoding")]
+        guard gzip else { return HTTPResponse(status: status, headers: headers, body: [ByteBuffer(body)]) }
+        headers.append(("Content-Encoding", "gzip"))
+        return HTTPResponse(status: status, headers: headers, body: Gzip.compress(body))
     }
 
     private func metrics(gzip: Bool) -> HTTPResponse {
@@ -129,23 +146,23 @@ public struct Routes: Sendable {
             refreshSeconds: max(5, Int(pollIntervalSeconds().rounded())), now: now())
     }
 
-    private func overview() -> HTTPResponse {
+    private func overview(_ filter: GroupFilter, gzip: Bool) -> HTTPResponse {
         let rendered = store.current
-        return Self.html(200, StatusPage.overview(rendered.snapshots, lastGood: rendered.lastGood, context: pageContext))
+        let page = StatusPage.overview(rendered.snapshots, lastGood: rendered.lastGood, filter: filter, context: pageContext)
+        return Self.html(200, page, gzip: gzip)
     }
 
-    private func groupPage(_ name: String) -> HTTPResponse {
+    private func groupPage(_ name: String, gzip: Bool) -> HTTPResponse {
         let context = pageContext
         let rendered = store.current
         guard let page = StatusPage.group(name, in: rendered.snapshots, lastGood: rendered.lastGood, context: context) else {
-            return Self.html(404, StatusPage.notFound("No consumer group '\(name)' in the latest poll of any cluster.", context: context))
+            return Self.html(
+                404, StatusPage.notFound("No consumer group '\(name)' in the latest poll of any cluster.", context: context), gzip: gzip)
         }
-        return Self.html(200, page)
+        return Self.html(200, page, gzip: gzip)
     }
 
-    private static func html(_ status: Int, _ page: String) -> HTTPResponse {
-        HTTPResponse(
-            status: status, headers: [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store")],
-            body: [ByteBuffer(Array(page.utf8))])
+    private static func html(_ status: Int, _ page: String, gzip: Bool) -> HTTPResponse {
+        built(status, Array(page.utf8), type: "text/html; charset=utf-8", gzip: gzip)
     }
 }

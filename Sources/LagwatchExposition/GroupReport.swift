@@ -149,9 +149,24 @@ public enum GroupReport {
         }
     }
 
-    /// `{"groups":[…]}` with one group per line, so the answer reads and greps well.
-    public static func summariesJSON(_ snapshots: [ClusterSnapshot], lastGood: [String: ClusterSnapshot] = [:]) -> [UInt8] {
-        let lines = summaries(ShownClusters(current: snapshots, lastGood: lastGood)).map { encode($0) }
+    /// `{"groups":[…]}` with one group per line, so the answer reads and greps well: the groups `filter` accepts,
+    /// in cluster and name order, all of them or, when the filter names a page, that page.
+    public static func summariesJSON(
+        _ snapshots: [ClusterSnapshot],
+        lastGood: [String: ClusterSnapshot] = [:],
+        filter: GroupFilter = GroupFilter()
+    ) -> [UInt8] {
+        let shown = ShownClusters(current: snapshots, lastGood: lastGood)
+        var accepted = shown.snapshots.flatMap { snapshot in
+            snapshot.groups.filter { filter.accepts($0, cluster: snapshot.clusterName) }.map {
+                GroupSummary($0, in: snapshot, stale: shown.stale.contains(snapshot.clusterName))
+            }
+        }
+        if let page = filter.page {
+            let first = min(accepted.count, (page - 1) * GroupFilter.pageSize)
+            accepted = Array(accepted[first..<min(accepted.count, first + GroupFilter.pageSize)])
+        }
+        let lines = accepted.map { encode($0) }
         var out = Array("{\"groups\":[".utf8)
         for (index, line) in lines.enumerated() {
             out.append(contentsOf: index == 0 ? [0x0A] : Array(",\n".utf8))

@@ -29,11 +29,14 @@ public enum StatusPage {
 
     // MARK: - Pages
 
-    /// The overview: clusters, then every group sorted worst first. A cluster that does not answer now is
-    /// shown with its groups as they were in `lastGood`, its last poll that reached it, marked stale.
+    /// The overview: clusters, then the groups `filter` accepts, worst first, a page at a time, with the
+    /// count of each status among the groups the rest of the filter accepts (each a link that filters by
+    /// it). A cluster that does not answer now is shown with its groups as they were in `lastGood`, its last
+    /// poll that reached it, marked stale.
     public static func overview(
         _ snapshots: [ClusterSnapshot],
         lastGood: [String: ClusterSnapshot] = [:],
+        filter: GroupFilter = GroupFilter(),
         context: Context
     ) -> String {
         let shown = ShownClusters(current: snapshots, lastGood: lastGood)
@@ -44,13 +47,29 @@ public enum StatusPage {
                 now: context.now)
         }
         body += "</section>\n"
-        let rows = shown.snapshots.flatMap { snapshot in
-            snapshot.groups.map { Row(snapshot: snapshot, group: $0, stale: shown.stale.contains(snapshot.clusterName)) }
+        var total = 0
+        var counts: [String: Int] = [:]
+        var rows: [Row] = []
+        for snapshot in shown.snapshots {
+            let stale = shown.stale.contains(snapshot.clusterName)
+            total += snapshot.groups.count
+            for group in snapshot.groups where filter.acceptsIgnoringStatus(group, cluster: snapshot.clusterName) {
+                let status = GroupFilter.statusName(group)
+                counts[status, default: 0] += 1
+                if filter.statuses?.contains(status) ?? true { rows.append(Row(snapshot: snapshot, group: group, stale: stale)) }
+            }
         }
-        .sorted(by: Row.worstFirst)
-        body += "<h2>Consumer groups <span class=\"muted\">(\(rows.count), worst first)</span></h2>\n"
-        if rows.isEmpty {
-            body += "<p class=\"muted\">No consumer group yet.</p>\n"
+        rows.sort(by: Row.worstFirst)
+        let pages = max(1, (rows.count + GroupFilter.pageSize - 1) / GroupFilter.pageSize)
+        let page = filter.page ?? 1
+        let first = min(rows.count, (page - 1) * GroupFilter.pageSize)
+        let shownRows = rows[first..<min(rows.count, first + GroupFilter.pageSize)]
+        body += "<h2>Consumer groups <span class=\"muted\">(\(count(Int64(rows.count))) "
+            + (rows.count == total ? "" : "of \(count(Int64(total))) ") + "shown, worst first)</span></h2>\n"
+        body += filterForm(filter, clusters: context.clusterNames)
+        body += statusCounts(counts, filter: filter)
+        if shownRows.isEmpty {
+            body += "<p class=\"muted\">" + (total == 0 ? "No consumer group yet." : "No consumer group on this page matches.") + "</p>\n"
         } else {
             body += """
                 <table class="groups"><thead><tr><th>Status</th><th>Group</th><th>Cluster</th>\
@@ -58,10 +77,55 @@ public enum StatusPage {
                 <th class="num">Consumed</th><th>Trend</th><th class="num">Members</th></tr></thead><tbody>
 
                 """
-            for row in rows { body += groupRow(row) }
+            for row in shownRows { body += groupRow(row) }
             body += "</tbody></table>\n"
         }
+        if pages > 1 || page > 1 { body += pageLinks(filter, page: page, pages: pages, first: first, shown: shownRows.count, of: rows.count) }
         return document(title: "lagwatch", body: body, context: context)
+    }
+
+    /// The filter's form: a GET to `/` with the same parameters.
+    private static func filterForm(_ filter: GroupFilter, clusters: [String]) -> String {
+        var html = "<form class=\"filter\" method=\"get\" action=\"/\">"
+        html += "<input type=\"search\" name=\"q\" placeholder=\"group name contains\" value=\"\(escape(filter.text ?? ""))\"/>"
+        html += "<select name=\"cluster\"><option value=\"\">all clusters</option>"
+        for name in clusters {
+            html += "<option\(filter.cluster == name ? " selected=\"selected\"" : "")>\(escape(name))</option>"
+        }
+        html += "</select><select name=\"status\"><option value=\"\">any status</option>"
+        for status in ConsumerStatus.allCases.reversed().map(\.rawValue) + ["UNKNOWN"] {
+            html += "<option\(filter.statuses == [status] ? " selected=\"selected\"" : "")>\(status)</option>"
+        }
+        html += "</select><input type=\"text\" name=\"topic\" placeholder=\"topic\" value=\"\(escape(filter.topic ?? ""))\"/>"
+        html += "<button type=\"submit\">Filter</button> <a href=\"/\">clear</a></form>\n"
+        return html
+    }
+
+    /// One link per status present, worst first, with its count: each shows only that status.
+    private static func statusCounts(_ counts: [String: Int], filter: GroupFilter) -> String {
+        guard !counts.isEmpty else { return "" }
+        let order = ["UNKNOWN"] + ConsumerStatus.allCases.reversed().map(\.rawValue)
+        var html = "<p class=\"counts\">"
+        for status in order {
+            guard let number = counts[status] else { continue }
+            let link = "/" + filter.query { $0.statuses = [status]; $0.page = nil }
+            html += "<a class=\"badge \(status)\" href=\"\(escape(link))\">\(status) \(count(Int64(number)))</a> "
+        }
+        let all = "/" + filter.query { $0.statuses = nil; $0.page = nil }
+        html += "<a href=\"\(escape(all))\">all \(count(Int64(counts.values.reduce(0, +))))</a></p>\n"
+        return html
+    }
+
+    /// "Groups 101–200 of 10,000 · page 2 of 100", with links to the pages before and after.
+    private static func pageLinks(_ filter: GroupFilter, page: Int, pages: Int, first: Int, shown: Int, of total: Int) -> String {
+        var html = "<p class=\"pages\">"
+        if page > 1 {
+            html += "<a href=\"\(escape("/" + filter.query { $0.page = min(page - 1, pages) }))\">← previous</a> · "
+        }
+        html += shown > 0 ? "groups \(count(Int64(first + 1)))–\(count(Int64(first + shown))) of \(count(Int64(total))) · " : ""
+        html += "page \(page) of \(pages)"
+        if page < pages { html += " · <a href=\"\(escape("/" + filter.query { $0.page = page + 1 }))\">next →</a>" }
+        return html + "</p>\n"
     }
 
     /// A group's page, or `nil` when no cluster has the group (a cluster down now counts with `lastGood`).
@@ -230,6 +294,9 @@ public enum StatusPage {
         font-size:.78rem;font-weight:700;letter-spacing:.03em;color:#fff}
         .OK{background:#2f855a}.WARN{background:#d69e2e}.REWIND{background:#5a67d8}.STALL{background:#dd6b20}
         .STOP{background:#c53030}.ERR{background:#822727}.UNKNOWN{background:#718096}.INACTIVE{background:#a0aec0}.NOTFOUND{background:#805ad5}
+        form.filter{margin:.5rem 0;display:flex;gap:.5rem;flex-wrap:wrap;align-items:center}
+        form.filter input,form.filter select,form.filter button{font:inherit;padding:.2rem .4rem}
+        p.counts a.badge{text-decoration:none;margin-right:.2rem}p.pages{color:var(--muted)}
         dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:.5rem 0 1rem}
         dt{color:var(--muted)}dd{margin:0}
         svg.trend{vertical-align:middle}figure.trend{margin:1em 0}figure.trend svg{display:block;margin-top:.3em}svg.trend polyline{fill:none;stroke:#1f5fbf;stroke-width:1.5}
@@ -333,21 +400,7 @@ public enum StatusPage {
     }
 
     /// The path of a group's page: unreserved characters kept, everything else percent-encoded.
-    public static func groupPath(_ name: String) -> String {
-        var out = groupPathPrefix
-        for byte in name.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                let hex = Array("0123456789ABCDEF")
-                out += "%\(hex[Int(byte >> 4)])\(hex[Int(byte & 0x0F)])"
-            }
-        }
-        return out
-    }
+    public static func groupPath(_ name: String) -> String { groupPathPrefix + percentEncoded(name) }
 
     /// Escapes text for HTML content and attribute values.
     public static func escape(_ text: String) -> String {

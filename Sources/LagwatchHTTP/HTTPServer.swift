@@ -317,9 +317,14 @@ private func accessHandler(
     var address = [CChar](repeating: 0, count: 64)
     let client = CMicroHTTPD_client_address(connection, &address, socklen_t(address.count)) == 1
         ? String(decoding: address.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+    var arguments = QueryArguments()
+    withUnsafeMutablePointer(to: &arguments) { pointer in
+        _ = MHD_get_connection_values(connection, MHD_ValueKind.GET_ARGUMENT_KIND, collectArgument, pointer)
+    }
     let request = HTTPRequest(
         method: String(cString: method), path: String(cString: url),
-        acceptsGzip: acceptsGzip(encoding), authorization: authorization, clientAddress: client)
+        acceptsGzip: acceptsGzip(encoding), authorization: authorization, clientAddress: client,
+        query: arguments.pairs)
     let box = Unmanaged<HandlerBox>.fromOpaque(cls).takeUnretainedValue()
     switch box.handler(request) {
     case .now(let response):
@@ -332,6 +337,22 @@ private func accessHandler(
         }
         return MHD_Result.YES
     }
+}
+
+/// The query arguments of one request, gathered by ``collectArgument`` (as many as fit in libmicrohttpd's
+/// per-connection memory, which bounds the request line).
+private struct QueryArguments {
+    var pairs: [(name: String, value: String)] = []
+}
+
+/// libmicrohttpd's iterator over a request's query arguments (already percent-decoded).
+private let collectArgument: @convention(c) (
+    UnsafeMutableRawPointer?, MHD_ValueKind, UnsafePointer<CChar>?, UnsafePointer<CChar>?
+) -> MHD_Result = { context, _, key, value in
+    guard let context, let key else { return MHD_Result.YES }
+    let arguments = context.assumingMemoryBound(to: QueryArguments.self)
+    arguments.pointee.pairs.append((String(cString: key), value.map { String(cString: $0) } ?? ""))
+    return MHD_Result.YES
 }
 
 /// Called by libmicrohttpd when a request has ended, however it ended: releases a ``PendingAnswer``.

@@ -10,6 +10,8 @@ public struct HTTPRequest: Sendable {
     public var authorization: String?
     /// The client's IP address as text, when known.
     public var clientAddress: String?
+    /// The query string's arguments, percent-decoded, in the order sent (a key without `=` has an empty value).
+    public var query: [(name: String, value: String)]
 
     /// Creates a request.
     public init(
@@ -17,8 +19,10 @@ public struct HTTPRequest: Sendable {
         path: String,
         acceptsGzip: Bool,
         authorization: String? = nil,
-        clientAddress: String? = nil
+        clientAddress: String? = nil,
+        query: [(name: String, value: String)] = []
     ) {
+        self.query = query
         self.method = method
         self.path = path
         self.acceptsGzip = acceptsGzip

@@ -19,7 +19,9 @@ import Testing
                 let response = routes.handle(HTTPRequest(method: method, path: path, acceptsGzip: Bool.random(using: &random)))
                 #expect([200, 404, 405, 503].contains(response.status), "\(method) \(path): \(response.status)")
                 if response.headers.contains(where: { $0.0 == "Content-Type" && $0.1.hasPrefix("application/json") }) {
-                    #expect(!response.collectBody().contains(UInt8(ascii: "<")), "\(path)")
+                    let zipped = response.headers.contains { $0.0 == "Content-Encoding" && $0.1 == "gzip" }
+                    let body = zipped ? try TestHTTPClient.gunzip(response.collectBody()) : response.collectBody()
+                    #expect(!body.contains(UInt8(ascii: "<")), "\(path)")
                 }
             }
         }
@@ -42,5 +44,19 @@ import Testing
         for path in ["/metrics", "/healthz", "/readyz", "/nope", "/favicon.ico"] {
             #expect(!onWorker("GET", path), "\(path)")
         }
+    }
+
+    @Test func aQueryItDoesNotUnderstandIs400AndPagesAreGzipWhenAsked() throws {
+        let store = SnapshotStore(clusterNames: ["c"], info: ExporterInfo(version: "t", librdkafkaVersion: "t"))
+        let routes = Routes(store: store, telemetryPath: "/metrics", pollIntervalSeconds: { 15 })
+        let page = routes.handle(HTTPRequest(method: "GET", path: "/", acceptsGzip: false, query: [("stauts", "STOP")]))
+        #expect(page.status == 400)
+        #expect(String(decoding: page.collectBody(), as: UTF8.self).contains("unknown parameter &#39;stauts&#39;"))
+        let api = routes.handle(HTTPRequest(method: "GET", path: "/api/v1/groups", acceptsGzip: false, query: [("page", "-1")]))
+        #expect(api.status == 400 && String(decoding: api.collectBody(), as: UTF8.self).contains("page '-1'"))
+        let zipped = routes.handle(HTTPRequest(method: "GET", path: "/", acceptsGzip: true, query: [("status", "stop")]))
+        #expect(zipped.status == 200 && zipped.headers.contains { $0 == ("Content-Encoding", "gzip") })
+        let html = String(decoding: try TestHTTPClient.gunzip(zipped.collectBody()), as: UTF8.self)
+        #expect(html.hasPrefix("<!DOCTYPE html>") && html.contains("<form class=\"filter\""))
     }
 }
