@@ -73,7 +73,8 @@ let package = Package(
         .executableTarget(
             name: "lagwatch",
             dependencies: [
-                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "LagwatchThreads", "CGlibcExtras",
+                "LagwatchDaemon", "LagwatchConfig", "LagwatchKafka", "LagwatchWorkload", "LagwatchHTTP", "LagwatchThreads",
+                "LagwatchModel", "LagwatchExposition", "CGlibcExtras",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -157,16 +157,20 @@ public enum GroupReport {
         filter: GroupFilter = GroupFilter()
     ) -> [UInt8] {
         let shown = ShownClusters(current: snapshots, lastGood: lastGood)
-        var accepted = shown.snapshots.flatMap { snapshot in
-            snapshot.groups.filter { filter.accepts($0, cluster: snapshot.clusterName) }.map {
-                GroupSummary($0, in: snapshot, stale: shown.stale.contains(snapshot.clusterName))
+        var accepted: [(cluster: Int, group: Int)] = []
+        for (clusterIndex, snapshot) in shown.snapshots.enumerated() {
+            for (groupIndex, group) in snapshot.groups.enumerated() where filter.accepts(group, cluster: snapshot.clusterName) {
+                accepted.append((clusterIndex, groupIndex))
             }
         }
         if let page = filter.page {
             let first = min(accepted.count, (page - 1) * GroupFilter.pageSize)
             accepted = Array(accepted[first..<min(accepted.count, first + GroupFilter.pageSize)])
         }
-        let lines = accepted.map { encode($0) }
+        let lines = accepted.map { cluster, group in
+            let snapshot = shown.snapshots[cluster]
+            return encode(GroupSummary(snapshot.groups[group], in: snapshot, stale: shown.stale.contains(snapshot.clusterName)))
+        }
         var out = Array("{\"groups\":[".utf8)
         for (index, line) in lines.enumerated() {
             out.append(contentsOf: index == 0 ? [0x0A] : Array(",\n".utf8))

@@ -37,12 +37,18 @@ struct Bench: ParsableCommand {
     @Option(help: "Accuracy run: seconds measured per produce pattern, after as long a warm-up.") var accuracySeconds = 60.0
     @Flag(help: "Instead of the poll benchmark: scrape latency of a child `lagwatch run` on the mock cluster while hostile clients (idle, slowloris, stalled TLS handshakes, wrong passwords, page floods) are at work.")
     var hostile = false
+    @Option(help: "Instead of the poll benchmark: build the status pages and the JSON API at this many consumer groups (generated, no Kafka) and print their build time and size.")
+    var pages: Int?
 
     func run() throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         if let churnServer {
             try measureChurn(server: churnServer, logger: logger)
+            return
+        }
+        if let pages {
+            PagesBench(groups: pages).run()
             return
         }
         if hostile {
