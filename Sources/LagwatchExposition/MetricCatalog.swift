@@ -140,9 +140,9 @@ public enum MetricCatalog {
     /// Catch-up ETA per group.
     public static let groupCatchUp = MetricFamily(
         "kafka_consumergroup_catchup_eta_seconds", .gauge, labels: cg,
-        help: "Seconds until the consumer group's lag reaches 0 at the current consume and produce rates (the "
-            + "slowest partition's); 0 without lag; absent when a lagging partition is not catching up or has no "
-            + "rates yet.")
+        help: "Seconds until the consumer group's lag reaches 0 at the pace it fell over its last three polls, "
+            + "shown while it falls poll after poll; 0 when caught up (no lag, or lag at its steady level); absent "
+            + "otherwise.")
 
     // MARK: - Group view (where the broker lets groups be described)
 

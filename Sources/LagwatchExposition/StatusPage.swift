@@ -205,7 +205,7 @@ public enum StatusPage {
         row += "<td>\(escape(snapshot.clusterName))\(stale ? " <span class=\"warn\">stale</span>" : "")</td>"
         row += "<td class=\"num\">\(summary.lag.map(count) ?? "–")</td>"
         row += "<td class=\"num\">\(group.maxLagTime.map { duration($0.seconds) } ?? "–")</td>"
-        row += "<td class=\"num\">\(group.catchUpSeconds.map(duration) ?? "–")</td>"
+        row += "<td class=\"num\">\(catchUp(group.catchUpSeconds, unknown: "–"))</td>"
         row += "<td class=\"num\">\(summary.consumeRate.map(rate) ?? "–")</td>"
         row += "<td>\(sparkline(group.lagTrend, width: 120, height: 22))</td>"
         row += "<td class=\"num\">\(group.memberCount.map(String.init) ?? "–")</td></tr>\n"
@@ -221,7 +221,7 @@ public enum StatusPage {
         html += "<dt>Members</dt><dd>\(group.memberCount.map(String.init) ?? "–")</dd>"
         html += "<dt>Lag</dt><dd>\(summary.lag.map { count($0) + " messages" } ?? "–")</dd>"
         html += "<dt>Largest lag time</dt><dd>\(group.maxLagTime.map { "\(duration($0.seconds)) (\($0.method.rawValue))" } ?? "–")</dd>"
-        html += "<dt>Catch-up</dt><dd>\(group.catchUpSeconds.map(duration) ?? "not catching up, or no rates yet")</dd>"
+        html += "<dt>Catch-up</dt><dd>\(catchUp(group.catchUpSeconds, unknown: "not catching up (or too few polls to tell)"))</dd>"
         html += "<dt>Consumed</dt><dd>\(summary.consumeRate.map(rate) ?? "–")</dd>"
         html += "<dt>Polled</dt><dd>\(duration(max(0, now - snapshot.completedAt))) ago</dd>"
         html += "</dl>\n"
@@ -348,6 +348,12 @@ public enum StatusPage {
             if a.lag != b.lag { return a.lag > b.lag }
             return (a.name, a.clusterName) < (b.name, b.clusterName)
         }
+    }
+
+    /// "caught up" for 0, the time left while catching up, `unknown` when neither.
+    private static func catchUp(_ seconds: Double?, unknown: String) -> String {
+        guard let seconds else { return unknown }
+        return seconds == 0 ? "caught up" : "in " + duration(seconds)
     }
 
     private static func badge(_ status: ConsumerStatus?, unknown: String = "UNKNOWN") -> String {

@@ -19,6 +19,11 @@ public struct ClusterHistory: Sendable {
     private var timelines: WatermarkTimelines
     private var statuses: StatusTracker
     private var trends = LagTrends()
+    /// When the lag of each of the last polls the trends cover was observed, oldest first.
+    private var trendTimes: [Double] = []
+    /// Each group's committed offsets summed, as of the last poll that had metadata: whether a group
+    /// consumed since then.
+    private var committedSums: [String: Int64] = [:]
     private var transactions: TransactionTracker
 
     /// Creates an empty history.
@@ -53,13 +58,19 @@ public struct ClusterHistory: Sendable {
         let topics = SnapshotBuilder.topics(
             metadata, watermarks: observation.watermarks, produceRates: observedRates.produce,
             openTransactions: openTransactions)
+        trendTimes.append(observation.watermarksObservedAt)
+        if trendTimes.count > trends.length { trendTimes.removeFirst(trendTimes.count - trends.length) }
         let context = SnapshotBuilder.Context(
-            observation, rates: observedRates, timelines: timelines, inactiveAfterSeconds: settings.inactiveAfterSeconds)
+            observation, rates: observedRates, timelines: timelines, inactiveAfterSeconds: settings.inactiveAfterSeconds,
+            trendTimes: trendTimes)
         statuses.beginPoll()
         var groups: [GroupLag] = []
         groups.reserveCapacity(observation.groups.count)
+        var sums: [String: Int64] = [:]
         for group in observation.groups {
             let hasMembers = (group.memberCount ?? 0) > 0
+            let sum = group.committed.values.reduce(Int64(0)) { $0 + max(0, ($1 ?? 0)) }
+            sums[group.name] = sum
             groups.append(
                 SnapshotBuilder.lag(
                     of: group, in: context,
@@ -68,10 +79,12 @@ public struct ClusterHistory: Sendable {
                             group: group.name, partition: key, committed: committed, lag: lag, hasMembers: hasMembers,
                             outsideLog: outsideLog)
                     },
-                    trend: { trends.record(group: group.name, totalLag: $0) }))
+                    trend: { trends.record(group: group.name, totalLag: $0) },
+                    consumed: group.fetchError == nil ? committedSums[group.name].map { sum > $0 } : nil))
         }
         statuses.endPoll()
         trends.endPoll()
+        committedSums = sums
         groups.sort { $0.name < $1.name }
         return snapshot(
             observation, up: true, brokers: metadata.brokers, controllerID: metadata.controllerID,

@@ -32,10 +32,10 @@
 /// retention deleted the committed offset's record: the unconsumed messages are older still), else by the
 /// partition's lag in seconds. An inactive group has no catch-up time.
 ///
-/// Catch-up time: for each lagging partition, lag ÷ (consume rate − produce rate); the group's is the
-/// largest, 0 without lag, and unknown when any lagging partition is not catching up or has no rates, or
-/// when any partition is STOP or STALL (averaged over the rate window, the consume rate still remembers
-/// the commits before it stopped).
+/// Catch-up time: shown only while the group is really catching up (its total lag falling poll after poll),
+/// as the time left at the pace it fell; 0 at its steady level (caught up); unknown otherwise, and whenever
+/// a partition is WARN, STOP or STALL (see ``catchUpShown(_:trend:times:consumed:)``). With no history (the builder
+/// used alone) it is, for the slowest lagging partition, lag ÷ (consume rate − produce rate).
 ///
 /// Pure: no I/O and no clock. ``ClusterHistory`` calls it with the histories it owns.
 public enum SnapshotBuilder {
@@ -47,14 +47,17 @@ public enum SnapshotBuilder {
         let timelines: WatermarkTimelines?
         let known: Set<TopicPartition>
         let inactiveAfterSeconds: Double
+        let trendTimes: [Double]
 
         /// Creates the context of `observation`; `rates` and `timelines` already fed with it.
         public init(
             _ observation: ClusterObservation,
             rates: ObservedRates? = nil,
             timelines: WatermarkTimelines? = nil,
-            inactiveAfterSeconds: Double = AnalysisSettings().inactiveAfterSeconds
+            inactiveAfterSeconds: Double = AnalysisSettings().inactiveAfterSeconds,
+            trendTimes: [Double] = []
         ) {
+            self.trendTimes = trendTimes
             self.observation = observation
             self.rates = rates
             self.timelines = timelines
@@ -95,7 +98,8 @@ public enum SnapshotBuilder {
         judge: (_ partition: TopicPartition, _ committed: Int64, _ lag: Int64, _ outsideLog: Bool) -> ConsumerStatus? = {
             _, _, _, _ in nil
         },
-        trend: (_ totalLag: Int64?) -> [Int64?] = { _ in [] }
+        trend: (_ totalLag: Int64?) -> [Int64?] = { _ in [] },
+        consumed: Bool? = nil
     ) -> GroupLag {
         let observation = context.observation
         let known = context.known
@@ -140,7 +144,7 @@ public enum SnapshotBuilder {
                 return context.timelines?[key]?.lagTime(committed: committed, highWatermark: marks.high, now: now)
             }
             let status = lag.flatMap { judge(key, committed, $0, behind || past) }
-            if status == .stop || status == .stall { stuck = true }
+            if status == .stop || status == .stall || status == .warn { stuck = true }
             if memberless, let marks, marks.high > committed {
                 let record = observation.recordTimes[key]?[max(committed, marks.low)]
                 if let age = record.map({ now - $0.timestamp }) ?? lagTime?.seconds {
@@ -159,14 +163,51 @@ public enum SnapshotBuilder {
                 topic: topic,
                 partitions: partitions.sorted { $0.partition < $1.partition }.map { inactive ? $0.markedInactive() : $0 })
         }
+        let lagTrend = trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError))
         return GroupLag(
             name: group.name, state: group.state, memberCount: group.memberCount, topics: topics,
             partitionsWithoutCommit: withoutCommit, partitionsBehindLogStart: behindLogStart,
             partitionsPastLogEnd: pastLogEnd,
             fetchError: group.fetchError, members: group.members,
-            catchUpSeconds: group.fetchError == nil && !stuck && !inactive ? catchUp : nil,
-            lagTrend: trend(GroupLag.totalLag(of: topics, fetchError: group.fetchError)),
+            catchUpSeconds: group.fetchError == nil && !stuck && !inactive
+                ? catchUpShown(catchUp, trend: lagTrend, times: context.trendTimes, consumed: consumed) : nil,
+            lagTrend: lagTrend,
             committedNowhere: group.fetchError == nil && !group.committed.values.contains { ($0 ?? -1) >= 0 }
         )
+    }
+
+    /// Polls of total lag a group needs before its steady level is known.
+    public static let steadyLevelPolls = 5
+
+    /// The catch-up time to show, from the group's total lag over its last polls (`trend`, oldest first, the
+    /// current last; `times`, when each of the last polls observed it):
+    /// - 0 without lag;
+    /// - none with fewer than ``steadyLevelPolls`` polls to judge by;
+    /// - while the group is really catching up — its lag fell in each of the last three polls, by a quarter or
+    ///   more in all — the time left at the pace it fell at over those polls;
+    /// - none while it rose in each of the last three polls;
+    /// - 0 at its steady level (no more than twice the median total lag of its last polls, or within 10
+    ///   messages of it) while it consumes (`consumed`: its committed offsets moved since the last poll): a
+    ///   group at equilibrium is caught up, however its rates wobble;
+    /// - else none (lag above its level and not falling, or a consumer that stopped committing).
+    /// A group that is WARN, STALL or STOP on any partition shows none whatever its trend (the caller's rule).
+    /// Where no trend is kept (the builder used alone, `times` empty), `rateBased` — lag ÷ (consume − produce
+    /// rate) of the slowest partition — is shown as it is.
+    static func catchUpShown(_ rateBased: Double?, trend: [Int64?], times: [Double], consumed: Bool?) -> Double? {
+        guard !times.isEmpty else { return rateBased }
+        guard let current = trend.last ?? nil else { return nil }
+        if current == 0 { return 0 }
+        let known = trend.compactMap { $0 }
+        guard known.count >= steadyLevelPolls, trend.suffix(4).allSatisfy({ $0 != nil }), times.count >= 4 else { return nil }
+        let recent = trend.suffix(4).map { $0! }
+        let steps = zip(recent, recent.dropFirst())
+        if steps.allSatisfy({ $1 < $0 }) && current * 4 <= recent[0] * 3 {
+            let seconds = times[times.count - 1] - times[times.count - 4]
+            guard seconds > 0 else { return nil }
+            return Double(current) / (Double(recent[0] - current) / seconds)
+        }
+        if steps.allSatisfy({ $1 > $0 }) { return nil }
+        let steady = known.sorted()[known.count / 2]
+        return current <= max(2 * steady, steady + 10) && consumed != false ? 0 : nil
     }
 }

@@ -189,33 +189,37 @@ private func statuses(
 
 @Suite struct StatusAndCatchUpTests {
     @Test func aStoppedGroupHasNoCatchUpTimeWhateverItsAverageRates() {
-        // Group g reads t/0 to offset 30 in the first 10 s, then stops there with 70 messages left; over a
-        // 60 s window its consume rate still remembers those commits.
+        // Group g drains t/0 from 900 down to 200 left in five polls while nothing is produced, then its
+        // consumer dies as producers start again: over a 60 s window its consume rate still remembers the
+        // commits, but a lag that rises is not catching up (the trial's dead consumer showed OK with an ETA
+        // of 532–680 s until STOP).
         var settings = AnalysisSettings()
         settings.rateWindowSeconds = 60
         settings.statusWindowPolls = 3
         var history = ClusterHistory(settings: settings)
         let topic = TopicMetadata(
             name: "t", partitions: [PartitionMetadata(partition: 0, leader: 1, replicas: [1], inSyncReplicas: [1])])
-        func poll(at time: Double, committed: Int64) -> GroupLag? {
+        func poll(at time: Double, committed: Int64, high: Int64 = 1000) -> GroupLag? {
             let key = TopicPartition("t", 0)
             let observation = ClusterObservation(
                 clusterName: "c", metadata: ClusterMetadata(brokers: [], controllerID: 1, topics: [topic]),
-                watermarks: [key: Watermarks(low: 0, high: 100)],
+                watermarks: [key: Watermarks(low: 0, high: high)],
                 groups: [GroupObservation(name: "g", committed: [key: committed])], discovery: .disabled,
                 stageErrors: [:], startedAt: time, durationSeconds: 0)
             return history.advance(observation).groups.first
         }
-        _ = poll(at: 0, committed: 0)
-        let moving = poll(at: 10, committed: 30)
+        for (index, committed) in [100, 300, 500, 700].enumerated() {
+            #expect(poll(at: Double(index) * 10, committed: Int64(committed))?.catchUpSeconds == nil, "too few polls to judge")
+        }
+        // 700, 500, 300 → 200 left: fell in each of the last three polls, 500 in 30 s; 200 at that pace is 12 s.
+        let moving = poll(at: 40, committed: 800)
         #expect(moving?.status == .ok)
-        #expect(moving?.catchUpSeconds == 70 / 3.0, "70 messages at 3 messages/s, nothing produced")
-        // The poll at 10 s is the first of three at offset 30: STOP comes with the third.
-        let stalled = poll(at: 20, committed: 30)
-        #expect(stalled?.status == .ok)
-        #expect(stalled?.catchUpSeconds != nil, "not yet stopped: the rate still counts")
-        let stopped = poll(at: 30, committed: 30)
-        #expect(stopped?.status == .stop)
-        #expect(stopped?.catchUpSeconds == nil)
+        #expect(moving?.catchUpSeconds == 12)
+        // The consumer dies at 800; producers write 100 a poll: no ETA from then on, before STOP comes.
+        for (index, high) in [1100, 1200, 1300].enumerated() {
+            let group = poll(at: 50 + Double(index) * 10, committed: 800, high: Int64(high))
+            #expect(group?.catchUpSeconds == nil, "lag \(high - 800), rising or above its level: not catching up")
+            if index == 2 { #expect(group?.status == .stop) }
+        }
     }
 }
