@@ -40,9 +40,16 @@ public final class NoidaServer: @unchecked Sendable {
         }
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung broker.
+    public func pause() { kill(process.processIdentifier, SIGSTOP) }
+
+    /// Lets a paused server go on (SIGCONT).
+    public func resume() { kill(process.processIdentifier, SIGCONT) }
+
     /// Stops the server and removes its data.
     public func stop() {
         if process.isRunning {
+            resume()
             // noida-db does not always exit on SIGTERM; give it a moment, then SIGKILL.
             process.terminate()
             if !eventually(within: 3, { !process.isRunning }) { kill(process.processIdentifier, SIGKILL) }
