@@ -29,6 +29,20 @@ DATASOURCE = {
     "current": {}, "options": [], "refresh": 1, "hide": 0,
 }
 CLUSTER = variable("cluster", "Cluster", "label_values(lagwatch_up, cluster_name)")
+# The dashboards about one group or one topic show one cluster's: a group or topic name can repeat across
+# clusters, and every legend would have to name the cluster.
+ONE_CLUSTER = variable("cluster", "Cluster", "label_values(lagwatch_up, cluster_name)", multi=False)
+
+# Links from a series to the dashboard of its group or topic, kept to the series' cluster.
+GROUP_LINK = {"title": "Consumer group ${__field.labels.consumergroup}", "url":
+              "/d/lagwatch-consumer-group/kafka-lagwatch-consumer-group?var-datasource=${datasource}"
+              "&var-cluster=${__field.labels.cluster_name}&var-consumergroup=${__field.labels.consumergroup}"}
+TOPIC_LINK = {"title": "Topic ${__field.labels.topic}", "url":
+              "/d/lagwatch-topic/kafka-lagwatch-topic?var-datasource=${datasource}"
+              "&var-cluster=${__field.labels.cluster_name}&var-topic=${__field.labels.topic}"}
+STATUSES = ["OK", "INACTIVE", "NOTFOUND", "WARN", "REWIND", "STALL", "STOP", "ERR"]
+STATUS_COLORS = {"OK": "green", "INACTIVE": "text", "NOTFOUND": "purple", "WARN": "yellow", "REWIND": "blue",
+                 "STALL": "orange", "STOP": "red", "ERR": "dark-red"}
 
 
 def panel(kind, title, targets, w, h, unit="short", description="", **extra):
@@ -68,7 +82,22 @@ def layout(panels):
     return panels
 
 
+def link_lists(uid, panels):
+    """Gives every panel whose series name a group (or a topic) a link to that group's (topic's) dashboard."""
+    for p in panels:
+        legends = " ".join(t.get("legendFormat", "") for t in p["targets"])
+        links = []
+        if "{{consumergroup}}" in legends and uid != "lagwatch-consumer-group":
+            links.append(GROUP_LINK)
+        if "{{topic}}" in legends and uid != "lagwatch-topic":
+            links.append(TOPIC_LINK)
+        if links:
+            p["fieldConfig"]["defaults"]["links"] = links
+    return panels
+
+
 def dashboard(uid, title, description, variables, panels):
+    link_lists(uid, panels)
     return {
         "uid": uid, "title": title, "description": description, "tags": ["kafka", "lagwatch"],
         "editable": True, "schemaVersion": 39, "version": 1, "refresh": "30s",
@@ -143,14 +172,16 @@ def overview():
 
 def consumer_group():
     group = variable("consumergroup", "Consumer group",
-                     'label_values(kafka_consumergroup_status{cluster_name=~"$cluster"}, consumergroup)')
-    mappings = [{"type": "value", "options": {s: {"text": s, "color": c} for s, c in [
-        ("OK", "green"), ("INACTIVE", "text"), ("NOTFOUND", "purple"), ("WARN", "yellow"), ("REWIND", "blue"), ("STALL", "orange"),
-        ("STOP", "red"), ("ERR", "dark-red")]}}]
+                     'label_values(kafka_consumergroup_status{cluster_name=~"$cluster"}, consumergroup)', multi=False)
+    # The status as a number (its place from best to worst), which value mappings turn back into its name
+    # and colour: a stat panel maps values, and the 0/1 status series would all read 1.
+    code = " or ".join(f'kafka_consumergroup_status{{{CG},status="{s}"}} * {i}' for i, s in enumerate(STATUSES))
+    mappings = [{"type": "value", "options": {
+        str(i): {"text": s, "color": STATUS_COLORS[s], "index": i} for i, s in enumerate(STATUSES)}}]
     panels = [
-        panel("stat", "Status", [(f"kafka_consumergroup_status{{{CG}}} == 1", "{{status}}")], 4, 4,
+        panel("stat", "Status", [(f"sum by (cluster_name, consumergroup) ({code})", "")], 4, 4,
               description="The worst status over the group's partitions (rules in the lagwatch README).",
-              options={"reduceOptions": {"calcs": ["lastNotNull"]}, "textMode": "name", "colorMode": "background",
+              options={"reduceOptions": {"calcs": ["lastNotNull"]}, "textMode": "value", "colorMode": "background",
                        "graphMode": "none"}),
         panel("stat", "Lag", [(f"sum(kafka_consumergroup_lag_sum{{{CG}}})", "")], 4, 4),
         panel("stat", "Lag in seconds", [(f"max(kafka_consumergroup_max_lag_seconds{{{CG}}})", "")], 4, 4, unit="s",
@@ -176,18 +207,18 @@ def consumer_group():
         panel("timeseries", "Partitions by status", [(f"kafka_consumergroup_status_partitions{{{CG}}}", "{{status}}")],
               12, 8, fieldConfig={"defaults": {"unit": "short", "custom": {"stacking": {"mode": "normal"}, "fillOpacity": 60}},
                                   "overrides": []}),
-        panel("timeseries", "Members and catch-up ETA",
-              [(f"kafka_consumergroup_members{{{CG}}}", "members"),
-               (f"kafka_consumergroup_catchup_eta_seconds{{{CG}}}", "catch-up ETA (s)")], 12, 8),
+        panel("timeseries", "Members", [(f"kafka_consumergroup_members{{{CG}}}", "members")], 6, 8),
+        panel("timeseries", "Catch-up ETA", [(f"kafka_consumergroup_catchup_eta_seconds{{{CG}}}", "catch-up ETA")], 6, 8,
+              unit="s", description="Shown while the group catches up; 0 when caught up; empty otherwise."),
     ]
     panels[0]["fieldConfig"]["defaults"]["mappings"] = mappings
     return dashboard("lagwatch-consumer-group", "Kafka / lagwatch consumer group",
                      "One consumer group: status, lag in messages and seconds, offsets against the log, rates, members.",
-                     [CLUSTER, group], panels)
+                     [ONE_CLUSTER, group], panels)
 
 
 def topic():
-    topic_var = variable("topic", "Topic", 'label_values(kafka_topic_partitions{cluster_name=~"$cluster"}, topic)')
+    topic_var = variable("topic", "Topic", 'label_values(kafka_topic_partitions{cluster_name=~"$cluster"}, topic)', multi=False)
     panels = [
         panel("stat", "Partitions", [(f"sum(kafka_topic_partitions{{{CT}}})", "")], 6, 4),
         panel("stat", "Produced", [(f"sum(kafka_topic_produce_rate_messages_per_second{{{CT}}})", "")], 6, 4,
@@ -225,7 +256,7 @@ def topic():
     ]
     return dashboard("lagwatch-topic", "Kafka / lagwatch topic",
                      "One topic: produce rate per partition, leaders, replicas and ISR, and the groups reading it.",
-                     [CLUSTER, topic_var], panels)
+                     [ONE_CLUSTER, topic_var], panels)
 
 
 PROVISIONING = """# Grafana provisioning: loads lagwatch's dashboards from disk into a "lagwatch" folder.

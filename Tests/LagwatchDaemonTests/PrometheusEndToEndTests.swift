@@ -96,6 +96,16 @@ import Testing
                 return labels["alertname"] == "KafkaConsumerStopped" && labels["consumergroup"] == "stopper"
             }
         })
+        // The group dashboard's status tile reads the status as its place from best to worst, which its value
+        // mappings turn back into the name: STOP for the stopper, OK for the healthy one.
+        let dashboard = try #require(try ShippedDashboard.all().first { $0.file == "lagwatch-consumer-group.json" })
+        let tile = try #require(dashboard.panels.first { $0.title == "Status" }?.expressions.first)
+        func code(_ group: String) throws -> String? {
+            let promql = ShippedDashboard.substitute(tile, ["cluster": "noida", "consumergroup": group], interval: "10s")
+            return (try prometheus.query(promql).first?["value"] as? [Any])?.last as? String
+        }
+        #expect(try code("stopper") == "\(ConsumerStatus.allCases.firstIndex(of: .stop)!)")
+        #expect(try code("healthy") == "\(ConsumerStatus.allCases.firstIndex(of: .ok)!)")
         let healthyAlerts = try prometheus.alerts().filter { ($0["labels"] as? [String: String])?["consumergroup"] == "healthy" }
         #expect(healthyAlerts.isEmpty, "\(healthyAlerts)")
         #expect(failure.withLock { $0 } == nil)
