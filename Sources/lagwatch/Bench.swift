@@ -39,12 +39,26 @@ struct Bench: ParsableCommand {
     var hostile = false
     @Option(help: "Instead of the poll benchmark: build the status pages and the JSON API at this many consumer groups (generated, no Kafka) and print their build time and size.")
     var pages: Int?
+    @Flag(help: "Instead of the poll benchmark: the scaling table — analysis, rendering and serving at 1k to 100k partitions on a generated cluster, each shape in a child process.")
+    var scale = false
+    @Option(help: ArgumentHelp("One shape of --scale, PARTITIONS:GROUPS (run by --scale in a child).", visibility: .hidden))
+    var scaleShape: String?
 
     func run() throws {
         var logger = Logger(label: "bench")
         logger.logLevel = .error
         if let churnServer {
             try measureChurn(server: churnServer, logger: logger)
+            return
+        }
+        if let scaleShape {
+            let parts = scaleShape.split(separator: ":").compactMap { Int($0) }
+            guard parts.count == 2 else { throw ValidationError("--scale-shape takes PARTITIONS:GROUPS") }
+            ScaleBench().runShape(partitions: parts[0], groups: parts[1], scrapes: scrapes)
+            return
+        }
+        if scale {
+            try ScaleBench().run(scrapes: scrapes)
             return
         }
         if let pages {
