@@ -193,12 +193,20 @@ def consumer_group():
         panel("stat", "Consumed", [(f"sum(kafka_consumergroup_topic_consume_rate_messages_per_second{{{CG}}})", "")],
               4, 4, unit="suffix: msg/s"),
         panel("timeseries", "Lag by topic", [(f"kafka_consumergroup_lag_sum{{{CG}}}", "{{topic}}")], 12, 8),
+        # Each per-partition query falls back, topic by topic, to the per-topic series where the cluster is
+        # exported at `granularity: topic` (no partition label then).
         panel("timeseries", "Lag in seconds by partition",
-              [(f"kafka_consumergroup_lag_seconds{{{CG}}}", "{{topic}}/{{partition}} ({{method}})")], 12, 8, unit="s"),
+              [(f"kafka_consumergroup_lag_seconds{{{CG}}} or on (cluster_name, consumergroup, topic) "
+                f"kafka_consumergroup_topic_max_lag_seconds{{{CG}}}", "{{topic}}/{{partition}} ({{method}})")], 12, 8,
+              unit="s", description="Per topic (its largest) where the cluster is exported at granularity: topic."),
         panel("timeseries", "Committed offset and high watermark by partition",
-              [(f"kafka_consumergroup_current_offset{{{CG}}}", "committed {{topic}}/{{partition}}"),
-               (f"kafka_topic_partition_current_offset{{{C}}} and on (cluster_name, topic, partition) "
-                f"kafka_consumergroup_current_offset{{{CG}}}", "high watermark {{topic}}/{{partition}}")], 12, 8),
+              [(f"kafka_consumergroup_current_offset{{{CG}}} or on (cluster_name, consumergroup, topic) "
+                f"kafka_consumergroup_current_offset_sum{{{CG}}}", "committed {{topic}}/{{partition}}"),
+               (f"(kafka_topic_partition_current_offset{{{C}}} and on (cluster_name, topic, partition) "
+                f"kafka_consumergroup_current_offset{{{CG}}}) or on (cluster_name, topic) "
+                f"(sum by (cluster_name, topic) (kafka_topic_partition_current_offset{{{C}}}) and on (cluster_name, topic) "
+                f"kafka_consumergroup_current_offset_sum{{{CG}}})", "high watermark {{topic}}/{{partition}}")], 12, 8,
+              description="Summed over the topic's partitions where the cluster is exported at granularity: topic."),
         panel("timeseries", "Consume and produce rates",
               [(f"kafka_consumergroup_topic_consume_rate_messages_per_second{{{CG}}}", "consumed {{topic}}"),
                (f"kafka_topic_produce_rate_messages_per_second{{{C}}} and on (cluster_name, topic) "

@@ -1,5 +1,13 @@
 public import LagwatchModel
 
+/// How finely consumer groups are exported (`granularity`).
+public enum GroupSeriesGranularity: String, Sendable, CaseIterable {
+    /// Per partition, per topic and per group: the default.
+    case partition
+    /// Per topic and per group only: no series per group partition.
+    case topic
+}
+
 /// How log lines are written.
 public enum LogFormat: String, Sendable, CaseIterable {
     /// Readable on a terminal.
@@ -94,6 +102,11 @@ public struct ClusterConfiguration: Sendable, Equatable {
     /// Whether each described group's members get series of their own (labelled with member id, client id
     /// and host: one series per consumer instance, so off by default).
     public var exportsMemberSeries = false
+    /// Whether consumer groups get per-partition series (`granularity: partition`, the default) or only
+    /// per-topic ones (`granularity: topic`: lag sum, largest lag in seconds, rates per group and topic).
+    public var groupPartitionSeries = true
+    /// Which metric families are exported for this cluster (by name; `metrics: include/exclude`).
+    public var metricFamilies: NameFilter = .all
     /// librdkafka properties passed through (security, timeouts), in the order given. Values may be
     /// secrets: never log them.
     public var properties: [KafkaProperty] = []

@@ -4,7 +4,7 @@ extension ConfigurationLoader {
     static let topLevelKeys = ["poll_interval", "rates", "time_lag", "status", "transactions", "web", "log", "clusters"]
     static let clusterKeys = [
         "name", "bootstrap_servers", "topics", "groups", "librdkafka", "timeouts", "max_in_flight_requests",
-        "client_recreate_polls", "watermark_batch_size",
+        "client_recreate_polls", "watermark_batch_size", "granularity", "metrics",
     ]
 
     /// Parses and validates a YAML configuration. Unknown keys and bad values throw, naming file, line and key.
@@ -141,6 +141,16 @@ extension ConfigurationLoader {
         cluster.maxInFlightRequests = try map.int("max_in_flight_requests", range: 1...10_000) ?? cluster.maxInFlightRequests
         cluster.watermarkBatchSize = try map.int("watermark_batch_size", range: 1...1_000_000) ?? cluster.watermarkBatchSize
         cluster.clientRecreatePolls = try map.int("client_recreate_polls", range: 0...1_000_000) ?? cluster.clientRecreatePolls
+        if let text = try map.string("granularity") {
+            try rethrow(at: map, "granularity") {
+                let granularity: GroupSeriesGranularity = try choice(text, location: "")
+                cluster.groupPartitionSeries = granularity == .partition
+            }
+        }
+        if let metrics = try map.mapping("metrics") {
+            try metrics.rejectUnknownKeys(["include", "exclude"])
+            cluster.metricFamilies = try filter(metrics, defaultExclude: [])
+        }
         if let properties = try map.mapping("librdkafka") {
             cluster.properties = try parseProperties(properties, environment: environment)
         }

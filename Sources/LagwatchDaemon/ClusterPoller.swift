@@ -95,7 +95,8 @@ public final class ClusterPoller {
     /// Which optional series this cluster's snapshots are rendered with.
     public var seriesOptions: SeriesOptions {
         SeriesOptions(
-            partitionStatus: history.settings.exportsPartitionStatus, members: cluster.exportsMemberSeries)
+            partitionStatus: history.settings.exportsPartitionStatus, members: cluster.exportsMemberSeries,
+            groupPartitions: cluster.groupPartitionSeries, families: cluster.metricFamilies)
     }
 
     /// Lets the client's outstanding requests be answered (up to `waitSeconds`, a little over librdkafka's

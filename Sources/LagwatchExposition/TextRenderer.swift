@@ -26,16 +26,29 @@ public struct ExporterInfo: Sendable, Hashable {
 
 /// Which optional, high-cardinality series a cluster's snapshots are rendered with: a choice of the
 /// configuration, not a fact of the poll, so it travels beside the snapshot rather than in it.
-public struct SeriesOptions: Sendable, Hashable {
+public struct SeriesOptions: Sendable, Equatable {
     /// Each group partition's status as its own series (cardinality: six per group partition).
     public var partitionStatus: Bool
     /// Each group member as its own series (cardinality: one per consumer instance).
     public var members: Bool
+    /// Consumer groups' per-partition series; without them (`granularity: topic`) a group has its series
+    /// per topic and per group only.
+    public var groupPartitions: Bool
+    /// The metric families exported, by name.
+    public var families: NameFilter
 
-    /// Creates options; both kinds of series are off by default.
-    public init(partitionStatus: Bool = false, members: Bool = false) {
+    /// Creates options; the optional series are off, per-partition group series on, every family exported.
+    public init(partitionStatus: Bool = false, members: Bool = false, groupPartitions: Bool = true, families: NameFilter = .all) {
         self.partitionStatus = partitionStatus
         self.members = members
+        self.groupPartitions = groupPartitions
+        self.families = families
+    }
+
+    /// Whether `family` is exported with these options.
+    public func exports(_ family: MetricFamily) -> Bool {
+        if !groupPartitions, family.labels.contains("consumergroup"), family.labels.contains("partition") { return false }
+        return families.accepts(family.name)
     }
 }
 
@@ -102,11 +115,11 @@ public enum TextRenderer {
 
     private static func renderTopics(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.brokers)
-        for cluster in clusters where cluster.snapshot.up {
+        for cluster in clusters.accepting(MetricCatalog.brokers) where cluster.snapshot.up {
             writer.sample(MetricCatalog.brokers, labels: cluster.label, value: Int64(cluster.snapshot.brokers.count))
         }
         writer.header(MetricCatalog.brokerInfo)
-        for cluster in clusters {
+        for cluster in clusters.accepting(MetricCatalog.brokerInfo) {
             for broker in cluster.snapshot.brokers {
                 let extra = ExpositionWriter.labelList(["id": String(broker.id), "address": broker.address])
                 writer.sample(MetricCatalog.brokerInfo, labels: cluster.label, extra: extra, value: Int64(1))
@@ -145,7 +158,7 @@ public enum TextRenderer {
         value: (PartitionState) -> (any SampleValue)?
     ) {
         writer.header(family)
-        for cluster in clusters {
+        for cluster in clusters.accepting(family) {
             for (index, topic) in cluster.snapshot.topics.enumerated() {
                 for partition in topic.partitions {
                     guard let sample = value(partition) else { continue }
@@ -165,7 +178,7 @@ public enum TextRenderer {
         value: (TopicState) -> (any SampleValue)?
     ) {
         writer.header(family)
-        for cluster in clusters {
+        for cluster in clusters.accepting(family) {
             for (index, topic) in cluster.snapshot.topics.enumerated() {
                 value(topic)?.write(family, labels: cluster.topicLabels[index], extra: [], into: &writer)
             }
@@ -180,7 +193,7 @@ public enum TextRenderer {
         value: (PartitionLag) -> (any SampleValue)?
     ) {
         writer.header(family)
-        eachGroupPartition(clusters) { labels, lag in
+        eachGroupPartition(clusters.accepting(family)) { labels, lag in
             value(lag)?.write(family, labels: labels, extra: partitionLabel(lag.partition), into: &writer)
         }
     }
@@ -193,7 +206,7 @@ public enum TextRenderer {
         value: (GroupTopicLag) -> (any SampleValue)?
     ) {
         writer.header(family)
-        eachGroupTopic(clusters) { labels, topic in
+        eachGroupTopic(clusters.accepting(family)) { labels, topic in
             value(topic)?.write(family, labels: labels, extra: [], into: &writer)
         }
     }
@@ -204,26 +217,26 @@ public enum TextRenderer {
         groupPartitionFamily(MetricCatalog.groupLag, clusters, into: &writer) { $0.lag }
         groupTopicFamily(MetricCatalog.groupLagSum, clusters, into: &writer) { $0.lagSum }
         writer.header(MetricCatalog.groupLagSeconds)
-        eachGroupPartition(clusters) { labels, lag in
+        eachGroupPartition(clusters.accepting(MetricCatalog.groupLagSeconds)) { labels, lag in
             guard let time = lag.lagTime else { return }
             writer.sample(
                 MetricCatalog.groupLagSeconds, labels: labels, extra: partitionLabel(lag.partition) + [UInt8(ascii: ",")] + methodLabel(time),
                 value: time.seconds)
         }
         writer.header(MetricCatalog.groupTopicMaxLagSeconds)
-        eachGroupTopic(clusters) { labels, topic in
+        eachGroupTopic(clusters.accepting(MetricCatalog.groupTopicMaxLagSeconds)) { labels, topic in
             guard let time = topic.maxLagTime else { return }
             writer.sample(MetricCatalog.groupTopicMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
         }
         writer.header(MetricCatalog.groupMaxLagSeconds)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupMaxLagSeconds)) { labels, group in
             guard let time = group.maxLagTime else { return }
             writer.sample(MetricCatalog.groupMaxLagSeconds, labels: labels, extra: methodLabel(time), value: time.seconds)
         }
         renderStatus(clusters, into: &writer)
         renderGroupView(clusters, into: &writer)
         writer.header(MetricCatalog.groupMembers)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupMembers)) { labels, group in
             guard let members = group.memberCount else { return }
             writer.sample(MetricCatalog.groupMembers, labels: labels, value: Int64(members))
         }
@@ -232,7 +245,7 @@ public enum TextRenderer {
 
     private static func renderStatus(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.groupStatus)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupStatus)) { labels, group in
             guard let worst = group.status else { return }
             for status in ConsumerStatus.allCases {
                 writer.sample(
@@ -240,7 +253,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupStatusPartitions)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupStatusPartitions)) { labels, group in
             let counts = group.partitionsByStatus
             for status in ConsumerStatus.partitionStatuses {
                 writer.sample(
@@ -249,7 +262,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupPartitionStatus)
-        for cluster in clusters where cluster.options.partitionStatus {
+        for cluster in clusters.accepting(MetricCatalog.groupPartitionStatus) where cluster.options.partitionStatus {
             eachGroupPartition([cluster]) { labels, lag in
                 guard let current = lag.status else { return }
                 let partition = partitionLabel(lag.partition) + [UInt8(ascii: ",")]
@@ -261,7 +274,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupCatchUp)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupCatchUp)) { labels, group in
             guard let seconds = group.catchUpSeconds else { return }
             writer.sample(MetricCatalog.groupCatchUp, labels: labels, value: seconds)
         }
@@ -273,7 +286,7 @@ public enum TextRenderer {
 
     private static func renderGroupView(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.groupState)
-        eachGroup(clusters, includingFailed: true) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupState), includingFailed: true) { labels, group in
             guard let state = group.state else { return }
             let current = groupStates.contains(state) ? state : "Unknown"
             for (index, name) in groupStates.enumerated() {
@@ -281,12 +294,12 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupMembersWithoutAssignment)
-        eachGroup(clusters, includingFailed: true) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupMembersWithoutAssignment), includingFailed: true) { labels, group in
             guard let count = group.membersWithoutAssignment else { return }
             writer.sample(MetricCatalog.groupMembersWithoutAssignment, labels: labels, value: Int64(count))
         }
         writer.header(MetricCatalog.groupAssignedPartitions)
-        eachGroup(clusters, includingFailed: true) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupAssignedPartitions), includingFailed: true) { labels, group in
             guard let counts = group.assignedPartitionsByTopic else { return }
             for (topic, count) in counts.sorted(by: { $0.key < $1.key }) {
                 writer.sample(
@@ -295,7 +308,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.groupMemberAssignedPartitions)
-        for cluster in clusters where cluster.options.members {
+        for cluster in clusters.accepting(MetricCatalog.groupMemberAssignedPartitions) where cluster.options.members {
             eachGroup([cluster], includingFailed: true) { labels, group in
                 for member in group.members ?? [] {
                     let extra = ExpositionWriter.labelList(
@@ -350,7 +363,7 @@ public enum TextRenderer {
         perCluster(MetricCatalog.pollDuration, clusters, into: &writer) { $0.pollDurationSeconds }
         perCluster(MetricCatalog.polls, clusters, into: &writer) { Double($0.counters.polls) }
         writer.header(MetricCatalog.pollErrors)
-        for cluster in clusters {
+        for cluster in clusters.accepting(MetricCatalog.pollErrors) {
             for stage in PollStage.allCases {
                 writer.sample(
                     MetricCatalog.pollErrors, labels: cluster.label, extra: stageLabel(stage),
@@ -358,7 +371,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.pollStageSuccess)
-        for cluster in clusters {
+        for cluster in clusters.accepting(MetricCatalog.pollStageSuccess) {
             for stage in PollStage.allCases {
                 guard let succeeded = stageSucceeded(stage, in: cluster.snapshot) else { continue }
                 writer.sample(
@@ -367,7 +380,7 @@ public enum TextRenderer {
             }
         }
         writer.header(MetricCatalog.pollStageDuration)
-        for cluster in clusters {
+        for cluster in clusters.accepting(MetricCatalog.pollStageDuration) {
             for stage in PollStage.allCases {
                 guard let seconds = cluster.snapshot.stageDurations[stage] else { continue }
                 writer.sample(MetricCatalog.pollStageDuration, labels: cluster.label, extra: stageLabel(stage), value: seconds)
@@ -399,27 +412,27 @@ public enum TextRenderer {
     /// Each group's fetch: whether it worked, and the partitions it could not report fully.
     private static func renderGroupFetches(_ clusters: [RenderedCluster], into writer: inout ExpositionWriter) {
         writer.header(MetricCatalog.groupFetchSuccess)
-        eachGroup(clusters, includingFailed: true) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupFetchSuccess), includingFailed: true) { labels, group in
             writer.sample(MetricCatalog.groupFetchSuccess, labels: labels, value: Int64(group.fetchError == nil ? 1 : 0))
         }
         writer.header(MetricCatalog.groupPartitionsWithoutCommit)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupPartitionsWithoutCommit)) { labels, group in
             writer.sample(
                 MetricCatalog.groupPartitionsWithoutCommit, labels: labels, value: Int64(group.partitionsWithoutCommit))
         }
         writer.header(MetricCatalog.groupPartitionsWithoutLagSeconds)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupPartitionsWithoutLagSeconds)) { labels, group in
             writer.sample(
                 MetricCatalog.groupPartitionsWithoutLagSeconds, labels: labels, value: Int64(group.partitionsWithoutLagTime))
         }
         writer.header(MetricCatalog.groupPartitionsBehindLogStart)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupPartitionsBehindLogStart)) { labels, group in
             writer.sample(
                 MetricCatalog.groupPartitionsBehindLogStart, labels: labels,
                 value: Int64(group.partitionsBehindLogStart))
         }
         writer.header(MetricCatalog.groupPartitionsPastLogEnd)
-        eachGroup(clusters) { labels, group in
+        eachGroup(clusters.accepting(MetricCatalog.groupPartitionsPastLogEnd)) { labels, group in
             writer.sample(MetricCatalog.groupPartitionsPastLogEnd, labels: labels, value: Int64(group.partitionsPastLogEnd))
         }
     }
@@ -445,7 +458,7 @@ public enum TextRenderer {
         value: (ClusterSnapshot) -> Double?
     ) {
         writer.header(family)
-        for cluster in clusters {
+        for cluster in clusters.accepting(family) {
             guard let sample = value(cluster.snapshot) else { continue }
             writer.sample(family, labels: cluster.label, value: sample)
         }
@@ -510,6 +523,8 @@ public enum TextRenderer {
 private struct RenderedCluster {
     let snapshot: ClusterSnapshot
     let options: SeriesOptions
+    /// Names of the families these options leave out (usually none).
+    let excluded: Set<String>
     let label: [UInt8]
     let topicLabels: [[UInt8]]
     let groupLabels: [[UInt8]]
@@ -518,6 +533,7 @@ private struct RenderedCluster {
     init(_ snapshot: ClusterSnapshot, options: SeriesOptions) {
         self.snapshot = snapshot
         self.options = options
+        excluded = Set(MetricCatalog.all.filter { !options.exports($0) }.map(\.name))
         let name = snapshot.clusterName
         label = ExpositionWriter.labelList(["cluster_name": name])
         topicLabels = snapshot.topics.map { ExpositionWriter.labelList(["cluster_name": name, "topic": $0.name]) }
@@ -546,5 +562,12 @@ extension Int64: SampleValue {
 extension Double: SampleValue {
     func write(_ family: MetricFamily, labels: [UInt8], extra: [UInt8], into writer: inout ExpositionWriter) {
         writer.sample(family, labels: labels, extra: extra, value: self)
+    }
+}
+
+extension Array where Element == RenderedCluster {
+    /// The clusters whose options export `family` (all of them, without a copy, in the usual case).
+    fileprivate func accepting(_ family: MetricFamily) -> [RenderedCluster] {
+        allSatisfy { $0.excluded.isEmpty } ? self : filter { !$0.excluded.contains(family.name) }
     }
 }

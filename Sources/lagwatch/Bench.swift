@@ -41,7 +41,7 @@ struct Bench: ParsableCommand {
     var pages: Int?
     @Flag(help: "Instead of the poll benchmark: the scaling table — analysis, rendering and serving at 1k to 100k partitions on a generated cluster, each shape in a child process.")
     var scale = false
-    @Option(help: ArgumentHelp("One shape of --scale, PARTITIONS:GROUPS (run by --scale in a child).", visibility: .hidden))
+    @Option(help: ArgumentHelp("One shape of --scale, PARTITIONS:GROUPS[:topic] (run by --scale in a child).", visibility: .hidden))
     var scaleShape: String?
 
     func run() throws {
@@ -52,9 +52,11 @@ struct Bench: ParsableCommand {
             return
         }
         if let scaleShape {
-            let parts = scaleShape.split(separator: ":").compactMap { Int($0) }
-            guard parts.count == 2 else { throw ValidationError("--scale-shape takes PARTITIONS:GROUPS") }
-            ScaleBench().runShape(partitions: parts[0], groups: parts[1], scrapes: scrapes)
+            let parts = scaleShape.split(separator: ":")
+            guard parts.count >= 2, let partitions = Int(parts[0]), let groups = Int(parts[1]) else {
+                throw ValidationError("--scale-shape takes PARTITIONS:GROUPS[:topic]")
+            }
+            ScaleBench().runShape(partitions: partitions, groups: groups, scrapes: scrapes, groupPartitions: parts.count < 3)
             return
         }
         if scale {

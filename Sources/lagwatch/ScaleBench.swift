@@ -14,7 +14,8 @@ struct ScaleBench {
     static let shapes: [(partitions: Int, groups: Int)] = [(1_000, 100), (10_000, 1_000), (50_000, 2_500), (100_000, 5_000)]
     static let polls = 12
 
-    /// Runs every shape in a child and prints the table.
+    /// Runs every shape in a child and prints the table; then the benchmark's own shape (10,000 partitions,
+    /// 1,000 groups) at `granularity: topic`.
     func run(scrapes: Int) throws {
         say("scale: generated cluster, \(Self.polls) polls each; CPU is user + system time of the child (getrusage)")
         say("| partitions | groups | group partitions | analysis CPU ms/poll | render CPU ms/poll | series | /metrics plain MB | gzip KB | scrape gzip p50 / p99 ms | peak RSS MB | CPU ms per 1k partitions | CPU ms per 1k group partitions | RSS KB per 1k group partitions |")
@@ -25,10 +26,13 @@ struct ScaleBench {
                 ["bench", "--scale-shape", "\(shape.partitions):\(shape.groups)", "--scrapes", "\(scrapes)"])
             child.wait()
         }
+        let topic = try ChildProcess(
+            ChildProcess.currentExecutable(), ["bench", "--scale-shape", "10000:1000:topic", "--scrapes", "\(scrapes)"])
+        topic.wait()
     }
 
     /// One shape, in this process: prints its table row.
-    func runShape(partitions: Int, groups: Int, scrapes: Int) {
+    func runShape(partitions: Int, groups: Int, scrapes: Int, groupPartitions: Bool = true) {
         let topicCount = max(2, partitions / 20)
         let topics = (0..<topicCount).map { index in
             TopicMetadata(
@@ -45,7 +49,7 @@ struct ScaleBench {
             let before = Self.cpuSeconds()
             let snapshot = history.advance(observation)
             let analysed = Self.cpuSeconds()
-            store.publish(snapshot)
+            store.publish(snapshot, options: SeriesOptions(groupPartitions: groupPartitions))
             let rendered = Self.cpuSeconds()
             if poll >= 2 {  // the first polls have no rates or timelines yet
                 analysis += analysed - before
@@ -65,13 +69,13 @@ struct ScaleBench {
         latencies.sort()
         let (series, plainBytes) = Self.countSeries(routes)
         let peakKB = Self.peakResidentKilobytes()
-        let groupPartitions = groups * 40
+        let groupPartitionCount = groups * 40
         let cpuPerPoll = (analysis + rendering) / measured * 1000
-        say("| \(partitions) | \(groups) | \(groupPartitions) | \(decimal(analysis / measured * 1000, digits: 1)) | "
+        say("| \(partitions)\(groupPartitions ? "" : " (topic granularity)") | \(groups) | \(groupPartitionCount) | \(decimal(analysis / measured * 1000, digits: 1)) | "
             + "\(decimal(rendering / measured * 1000, digits: 1)) | \(series) | \(decimal(Double(plainBytes) / 1e6, digits: 1)) | "
             + "\(zipped / 1024) | \(decimal(latencies[scrapes / 2], digits: 2)) / \(decimal(latencies[scrapes * 99 / 100], digits: 2)) | "
             + "\(decimal(Double(peakKB) / 1024, digits: 1)) | \(decimal(cpuPerPoll / Double(partitions) * 1000, digits: 2)) | "
-            + "\(decimal(cpuPerPoll / Double(groupPartitions) * 1000, digits: 2)) | \(peakKB * 1000 / groupPartitions) |")
+            + "\(decimal(cpuPerPoll / Double(groupPartitionCount) * 1000, digits: 2)) | \(peakKB * 1000 / groupPartitionCount) |")
     }
 
     /// Poll `poll`: every partition's high watermark grows by 20 a poll; a group whose index is a multiple

@@ -227,6 +227,32 @@ private let goodFile = """
         #expect(try ConfigurationLoader.load(flags, environment: [:]).rateWindowSeconds == 2)
     }
 
+    @Test func granularityAndTheFamilyFilterArePerCluster() throws {
+        let text = """
+            clusters:
+              - name: big
+                bootstrap_servers: ["k:9092"]
+                granularity: topic
+                metrics:
+                  exclude: ["^kafka_topic_partition_(leader|replicas)"]
+              - name: small
+                bootstrap_servers: ["s:9092"]
+            """
+        let configuration = try ConfigurationLoader.parse(text, fileName: "f", environment: [:])
+        #expect(!configuration.clusters[0].groupPartitionSeries && configuration.clusters[1].groupPartitionSeries)
+        #expect(!configuration.clusters[0].metricFamilies.accepts("kafka_topic_partition_leader"))
+        #expect(configuration.clusters[0].metricFamilies.accepts("kafka_consumergroup_lag_sum"))
+        #expect(configuration.clusters[1].metricFamilies.accepts("kafka_topic_partition_leader"))
+        #expect {
+            try ConfigurationLoader.parse(
+                "clusters:\n  - name: a\n    bootstrap_servers: [\"k:9092\"]\n    granularity: group\n", fileName: "f", environment: [:])
+        } throws: { "\($0)".contains("f:4") && "\($0)".contains("granularity") && "\($0)".contains("partition, topic") }
+        #expect(throws: ConfigurationError.self) {
+            try ConfigurationLoader.parse(
+                "clusters:\n  - name: a\n    bootstrap_servers: [\"k:9092\"]\n    metrics:\n      drop: [x]\n", fileName: "f", environment: [:])
+        }
+    }
+
     @Test func durationsAreWrittenAsTheyAreRead() {
         for text in ["5m", "1m30s", "1h30m", "500ms", "1500ms", "2h"] {
             #expect(DurationParser.format(DurationParser.seconds(text)!) == text)

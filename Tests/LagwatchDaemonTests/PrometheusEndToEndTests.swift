@@ -13,7 +13,9 @@ import Testing
 /// Prometheus with the shipped rules loaded: every dashboard panel's query returns data, a consumer that
 /// stops trips its alert, and a healthy one trips none.
 @Suite(.serialized) struct PrometheusEndToEndTests {
-    @Test func everyPanelHasDataAndAStoppedConsumerTripsItsAlert() throws {
+    /// Once per granularity: the dashboards and alerts must work when a cluster is exported per topic only.
+    @Test(arguments: [GroupSeriesGranularity.partition, .topic])
+    func everyPanelHasDataAndAStoppedConsumerTripsItsAlert(granularity: GroupSeriesGranularity) throws {
         let noidaBinary = try #require(NoidaServer.binary(), "noida-db is missing: pip install noida-db")
         let prometheusBinary = try #require(PrometheusServer.binary(), "prometheus is missing: apt-get install prometheus")
         let noida = try NoidaServer(binary: noidaBinary)
@@ -51,6 +53,7 @@ import Testing
 
         var cluster = ClusterConfiguration(name: "noida", bootstrapServers: [noida.bootstrap])
         cluster.clientRecreatePolls = 0
+        cluster.groupPartitionSeries = granularity == .partition
         var configuration = EndToEndTests.configuration(cluster, interval: 1)
         configuration.analysis.statusWindowPolls = 3
         configuration.configuredRateWindowSeconds = 6
@@ -87,6 +90,8 @@ import Testing
             }
         }
         #expect(queried > 35)
+        let perPartition = try prometheus.query("kafka_consumergroup_lag{consumergroup=\"healthy\"}")
+        #expect(perPartition.isEmpty == (granularity == .topic), "per-partition group series only at partition granularity")
         #expect(empty.isEmpty, "panels without data:\n\(empty.joined(separator: "\n"))")
 
         // The stopped consumer's alert is pending (its `for` is 5 minutes) or firing; the healthy one has none.

@@ -22,6 +22,8 @@ import Testing
         "discoverGroups": { $0.discoverGroups.toggle() },
         "describeGroups": { $0.describeGroups.toggle() },
         "exportsMemberSeries": { $0.exportsMemberSeries.toggle() },
+        "groupPartitionSeries": { $0.groupPartitionSeries.toggle() },
+        "metricFamilies": { $0.metricFamilies = try NameFilter(include: [], exclude: ["^kafka_topic_partition_"]) },
         "properties": { $0.properties.append(KafkaProperty("client.id", "lagwatch-2")) },
         "metadataTimeoutMilliseconds": { $0.metadataTimeoutMilliseconds += 1 },
         "offsetsWaitMilliseconds": { $0.offsetsWaitMilliseconds += 1 },

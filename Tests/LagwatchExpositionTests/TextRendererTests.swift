@@ -171,6 +171,44 @@ private let info = ExporterInfo(version: "9.9.9", revision: "abc1234", librdkafk
     }
 }
 
+/// Granularity and the family filter, for operators who must cut series: per cluster, the other clusters'
+/// series untouched.
+@Suite struct SeriesSelectionTests {
+    private func render(_ options: SeriesOptions) throws -> Exposition {
+        let snapshots = [smallCluster(name: "prod"), smallCluster(name: "dr")]
+        return try Exposition(String(decoding: TextRenderer.render(snapshots, options: ["prod": options], info: info), as: UTF8.self))
+    }
+
+    @Test func topicGranularityLeavesOutEveryPerPartitionGroupFamilyAndKeepsTheTopicOnes() throws {
+        let metrics = try render(SeriesOptions(groupPartitions: false))
+        let perPartition = MetricCatalog.all.filter { $0.labels.contains("consumergroup") && $0.labels.contains("partition") }
+        #expect(perPartition.map(\.name).contains("kafka_consumergroup_lag"))
+        for family in perPartition {
+            #expect(metrics.samples(family.name, ["cluster_name": "prod"]).isEmpty, "\(family.name)")
+        }
+        #expect(!metrics.samples("kafka_consumergroup_lag", ["cluster_name": "dr"]).isEmpty, "another cluster keeps them")
+        // (This snapshot's topic lag sums are withheld: one partition's lag is unknown.)
+        for name in ["kafka_consumergroup_current_offset_sum", "kafka_consumergroup_topic_consume_rate_messages_per_second",
+                     "kafka_consumergroup_status", "kafka_consumergroup_catchup_eta_seconds", "kafka_topic_partition_current_offset"] {
+            #expect(!metrics.samples(name, ["cluster_name": "prod"]).isEmpty, "\(name) stays")
+        }
+        // The text still passes promtool's reading: HELP and TYPE stay, with or without samples.
+        #expect(String(decoding: TextRenderer.render([smallCluster()], options: ["prod": SeriesOptions(groupPartitions: false)], info: info), as: UTF8.self)
+            .contains("# TYPE kafka_consumergroup_lag gauge"))
+    }
+
+    @Test func aFamilyFilterDropsWhatItExcludesForItsClusterOnly() throws {
+        let metrics = try render(SeriesOptions(families: try NameFilter(include: [], exclude: ["^kafka_topic_partition_", "_rate_"])))
+        #expect(metrics.samples("kafka_topic_partition_current_offset", ["cluster_name": "prod"]).isEmpty)
+        #expect(metrics.samples("kafka_consumergroup_topic_consume_rate_messages_per_second", ["cluster_name": "prod"]).isEmpty)
+        #expect(!metrics.samples("kafka_topic_partition_current_offset", ["cluster_name": "dr"]).isEmpty)
+        #expect(!metrics.samples("kafka_consumergroup_lag", ["cluster_name": "prod"]).isEmpty)
+        let only = try render(SeriesOptions(families: try NameFilter(include: ["^kafka_consumergroup_current_offset_sum$", "^lagwatch_up$"], exclude: [])))
+        let families = Set(only.samples.filter { $0.labels["cluster_name"] == "prod" }.map(\.name))
+        #expect(families == ["kafka_consumergroup_current_offset_sum", "lagwatch_up"], "an include list keeps only what it names")
+    }
+}
+
 @Suite struct DocumentationTests {
     @Test func theReadmeTableListsEveryFamilyWithItsType() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
