@@ -8,8 +8,8 @@
 PREFIX ?= /usr/local
 DESTDIR ?=
 # The binary installed; built when missing by scripts/build-release.sh (release mode, Swift runtime linked
-# in, so the binary needs only Debian's libraries).
-BIN ?= .build/release/lagwatch
+# in, so the binary needs only Debian's libraries). One that loads the Swift runtime is refused.
+BIN ?= .build/ship/release/lagwatch
 BINDIR = $(PREFIX)/bin
 UNITDIR ?= /etc/systemd/system
 CONFDIR ?= /etc/lagwatch
@@ -30,6 +30,7 @@ check-deb:
 
 install:
 	test -x $(BIN) || $(MAKE) build
+	scripts/check-portable.sh $(BIN)
 	install -D -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/lagwatch
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	sed -e 's|/usr/local/bin/lagwatch|$(BINDIR)/lagwatch|' -e 's|/etc/lagwatch/|$(CONFDIR)/|g' \

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 binary=${1:?usage: check-install.sh PATH-TO-LAGWATCH}
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
+# A binary that loads the Swift runtime from the toolchain (any plain `swift build`) is refused, naming why.
+if refused=$(make --no-print-directory install DESTDIR="$stage/refused" PREFIX=/usr BIN=.build/debug/lagwatch 2>&1); then
+  echo "make install accepted .build/debug/lagwatch, which loads the Swift runtime from the toolchain"; exit 1
+fi
+grep -q "would not start on a host without Swift" <<<"$refused" || { echo "refusal does not say why: $refused"; exit 1; }
 make --no-print-directory install DESTDIR="$stage" PREFIX=/usr BIN="$binary" >/dev/null
 for file in usr/bin/lagwatch etc/systemd/system/lagwatch.service etc/lagwatch/lagwatch.yml etc/lagwatch/lagwatch.env \
   usr/share/lagwatch/alerts/lagwatch-rules.yml usr/share/lagwatch/dashboards/lagwatch-overview.json \

@@ -18,6 +18,7 @@ if [ "${LAGWATCH_TEST_CURRENT_LIBRDKAFKA:-1}" != 0 ]; then
     swift test --skip-build "$@"
 fi
 scripts/check-systemd.sh .build/debug/lagwatch
-scripts/check-install.sh .build/debug/lagwatch
 # The shipped package: built, checked by lintian, installed into a clean Debian 12 root and run there.
 scripts/check-deb.sh
+# make install with the shipped binary check-deb built (and refusing the debug one).
+scripts/check-install.sh "$(scripts/build-release.sh)"
