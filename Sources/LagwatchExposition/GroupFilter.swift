@@ -60,7 +60,7 @@ public struct GroupFilter: Sendable, Equatable {
 
     /// The status a filter and the pages name a group's by: its own, or UNKNOWN when its offsets could not be
     /// fetched.
-    public static func statusName(_ group: GroupLag) -> String { group.status?.rawValue ?? "UNKNOWN" }
+    public static func statusName(_ status: ConsumerStatus?) -> String { status?.rawValue ?? "UNKNOWN" }
 
     /// Whether the group passes every part but the status.
     public func acceptsIgnoringStatus(_ group: GroupLag, cluster clusterName: String) -> Bool {
@@ -73,7 +73,7 @@ public struct GroupFilter: Sendable, Equatable {
     /// Whether the group passes every part.
     public func accepts(_ group: GroupLag, cluster clusterName: String) -> Bool {
         guard acceptsIgnoringStatus(group, cluster: clusterName) else { return false }
-        return statuses.map { $0.contains(Self.statusName(group)) } ?? true
+        return statuses.map { $0.contains(Self.statusName(group.status)) } ?? true
     }
 
     /// The query string (with its `?`, or empty) of this filter with `change` applied, for links.

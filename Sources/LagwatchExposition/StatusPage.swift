@@ -57,7 +57,7 @@ public enum StatusPage {
             for (groupIndex, group) in snapshot.groups.enumerated()
             where filter.acceptsIgnoringStatus(group, cluster: snapshot.clusterName) {
                 let status = group.status
-                let name = status?.rawValue ?? "UNKNOWN"
+                let name = GroupFilter.statusName(status)
                 counts[name, default: 0] += 1
                 if filter.statuses?.contains(name) ?? true {
                     rows.append(Row(cluster: clusterIndex, group: groupIndex, in: snapshot, stale: stale, status: status))
