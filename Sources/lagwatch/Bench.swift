@@ -25,6 +25,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Consumer groups, each reading two topics.") var groups = 1000
     @Option(help: "Messages produced per partition.") var messages = 3
     @Option(help: "Polls measured in process.") var polls = 5
+    @Option(help: "Polls the child `lagwatch run` completes before its body and memory are read.") var servingPolls = 12
     @Option(help: "Scrapes measured per encoding.") var scrapes = 300
     @Option(help: "Committed-offset requests in flight at once.") var maxInFlight = 64
     @Option(help: "Instead of the mock benchmark: HOST:PORT of a broker that can create and delete topics (such as noida-db); measures this process's RSS while topics come and go.")
@@ -78,9 +79,12 @@ struct Bench: ParsableCommand {
             ).run()
             return
         }
-        let (_, cluster) = try buildCluster(logger: logger)
-        try measurePolls(cluster: cluster, logger: logger)
-        try measureServing(cluster: cluster)
+        let (mock, cluster) = try buildCluster(logger: logger)
+        // The cluster must outlive every poll: an unused binding would free it at once.
+        try withExtendedLifetime(mock) {
+            try measurePolls(cluster: cluster, logger: logger)
+            try measureServing(cluster: cluster)
+        }
     }
 
     /// The mock cluster of the flags' shape, with its messages produced and its groups committed, and the
@@ -158,7 +162,10 @@ struct Bench: ParsableCommand {
             let elapsed = clock.lap()
             OSThread.sleep(seconds: 0.3)
             client.serveCallbacks()
-            if !snapshot.stageErrors.isEmpty { say("poll \(index): errors \(snapshot.stageErrors)") }
+            // Figures of a failed poll would measure nothing: stop and say why.
+            if let (stage, error) = snapshot.stageErrors.first {
+                throw ValidationError("poll \(index) failed at stage \(stage.rawValue): \(error)")
+            }
             // The first poll also looks up every group's coordinator; it is reported but not averaged.
             if index == 0 {
                 say("poll (first, cold): \(format(elapsed)) s, \((client.requestsSent ?? 0) - (before ?? 0)) Kafka requests")
@@ -194,10 +201,13 @@ struct Bench: ParsableCommand {
             child.terminate()
             child.wait()
         }
-        let plain = try bodyAfterTwelvePolls(port: port)
+        let plain = try bodyAfterPolls(port: port)
         let lines = String(decoding: plain, as: UTF8.self).split(separator: "\n")
         let seriesCount = lines.filter { !$0.hasPrefix("#") }.count
         let pollLine = lines.first { $0.hasPrefix("lagwatch_poll_duration_seconds{") } ?? ""
+        if let failed = lines.first(where: { $0.hasPrefix("lagwatch_poll_stage_success{") && $0.hasSuffix(" 0") }) {
+            throw ValidationError("the child lagwatch's last poll failed a stage: \(failed)")
+        }
         let zipped = try BenchHTTP.get(port: port, path: "/metrics", gzip: true)
         say("/metrics: \(seriesCount) series, \(plain.count) bytes plain, \(zipped.count) bytes gzip; child \(pollLine)")
         try measureScrapes(port: port)
@@ -228,21 +238,21 @@ struct Bench: ParsableCommand {
         return yaml
     }
 
-    /// The plain `/metrics` body once the child has completed twelve polls: the full body, rates included,
-    /// with the histories full.
-    func bodyAfterTwelvePolls(port: UInt16) throws -> [UInt8] {
+    /// The plain `/metrics` body once the child has completed `servingPolls` polls (by default twelve: the
+    /// full body, rates included, with the histories full).
+    func bodyAfterPolls(port: UInt16) throws -> [UInt8] {
         let deadline = WallClock.now() + 120
         while WallClock.now() < deadline {
             OSThread.sleep(seconds: 0.5)
             guard let body = try? BenchHTTP.get(port: port, path: "/metrics", gzip: false) else { continue }
             let text = String(decoding: body, as: UTF8.self)
             if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("lagwatch_polls_total{") }),
-                let value = Double(line.split(separator: " ").last ?? ""), value >= 12
+                let value = Double(line.split(separator: " ").last ?? ""), value >= Double(servingPolls)
             {
                 return body
             }
         }
-        throw ValidationError("the child lagwatch did not complete twelve polls in 120 s")
+        throw ValidationError("the child lagwatch did not complete \(servingPolls) polls in 120 s")
     }
 
     /// Prints the latency of sequential scrapes, plain and gzip, each on a new connection.

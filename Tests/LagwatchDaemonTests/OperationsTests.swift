@@ -30,6 +30,21 @@ import Testing
         return (process, errors)
     }
 
+    /// `lagwatch bench` at a tiny shape polls its mock cluster without a stage error and exits 0. (It once
+    /// dropped the mock cluster as soon as it was seeded, so every poll failed on a refused connection and
+    /// the bench printed figures of nothing.)
+    @Test func theBenchmarkPollsItsMockClusterAndFailsWhenAPollDoesNot() throws {
+        let output = try ProcessRunner.run(try Self.binary(), [
+            "bench", "--topics", "2", "--partitions", "2", "--groups", "2", "--polls", "1", "--scrapes", "3",
+            "--serving-polls", "2",
+        ])
+        #expect(output.status == 0, "\(output.text)\(output.stderr)")
+        #expect(!output.text.contains("errors"), "\(output.text)")
+        // Two groups on two topics of two partitions, all committed: 8 group partitions with a lag value.
+        #expect(output.text.contains("group partitions with lag: 8"), "\(output.text)")
+        #expect(output.text.contains("child lagwatch memory: peak"), "\(output.text)")
+    }
+
     @Test func sigtermEndsTheDaemonWithExitZeroWhileAPollWaitsOnKafka() throws {
         let port = try freeLoopbackPort()
         // An unreachable broker: the poll in progress is waiting on Kafka when the signal comes.
