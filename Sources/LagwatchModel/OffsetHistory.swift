@@ -16,18 +16,21 @@ public struct OffsetSample: Sendable, Hashable {
 /// committed offset on a partition): enough to average its rate of growth over a window.
 ///
 /// Memory is bounded whatever the poll interval: a sample less than `window / resolution` after the one
-/// before the last replaces the last, so at most ``resolution`` + 2 samples (16 bytes each) are kept, and
-/// samples older than the window are dropped. An offset that does not move (an idle partition, a group
-/// that is not consuming) keeps two samples: the start and the end of the run.
+/// before the last replaces the last, so the samples two apart are at least that far apart and at most
+/// 2 × ``resolution`` + 2 are kept; samples older than the window are dropped. An offset that does not
+/// move (an idle partition, a group that is not consuming) keeps two samples: the start and the end of
+/// the run. Samples are packed (``PackedOffsetSamples``): 8 bytes each, times to the millisecond.
 ///
 /// The history starts over, and so has no rate until the next sample, when the offset goes backwards (a
 /// topic deleted and created again, a group that rewound, a truncated log) or when the clock does.
 public struct OffsetHistory: Sendable, Hashable {
-    /// How finely the window is sampled: at most this many intervals of `window / resolution` are kept.
+    /// How finely the window is sampled: samples two apart are at least `window / resolution` apart.
     public static let resolution = 8
 
-    /// Samples, oldest first.
-    public private(set) var samples: [OffsetSample] = []
+    private var storage = PackedOffsetSamples()
+
+    /// Samples, oldest first, with their times as stored (to the millisecond).
+    public var samples: [OffsetSample] { storage.all }
 
     /// Creates an empty history.
     public init() {}
@@ -47,18 +50,21 @@ public struct OffsetHistory: Sendable, Hashable {
     /// Adds a sample taken now and forgets what has fallen out of `window` seconds before it.
     @discardableResult
     public mutating func record(_ sample: OffsetSample, window: Double) -> Outcome {
-        let outcome = samples.appendMovingForward(sample, mergingWithin: window / Double(Self.resolution))
+        let sample = OffsetSample(time: PackedOffsetSamples.quantized(sample.time), offset: sample.offset)
+        let outcome = storage.appendMovingForward(sample, mergingWithin: window / Double(Self.resolution))
         guard outcome == .extended else { return outcome }
-        let start = sample.time - window
-        if let firstInside = samples.firstIndex(where: { $0.time >= start }), firstInside > 0 {
-            let lastOutside = samples[firstInside - 1]
-            samples.removeFirst(firstInside - 1)
-            if lastOutside.offset == samples[1].offset {
+        let start = PackedOffsetSamples.quantized(sample.time - window)
+        var firstInside = 0
+        while firstInside < storage.count && storage[firstInside].time < start { firstInside += 1 }
+        if firstInside > 0 && firstInside < storage.count {
+            let lastOutside = storage[firstInside - 1]
+            storage.removeFirst(firstInside - 1)
+            if lastOutside.offset == storage[1].offset {
                 // The offset did not move from that sample to the next, so it was the same at the window's
                 // start: keep it as a sample there, and the rate spans the whole window.
-                samples[0].time = start
+                storage.setFirstTime(start)
             } else {
-                samples.removeFirst()
+                storage.removeFirst(1)
             }
         }
         return .extended
@@ -67,15 +73,37 @@ public struct OffsetHistory: Sendable, Hashable {
     /// The average growth per second between the oldest sample within the window and the newest, or `nil`
     /// with fewer than two such samples.
     public var rate: Double? {
-        guard samples.count >= 2, let first = samples.first, let last = samples.last else { return nil }
+        guard storage.count >= 2, let first = storage.first, let last = storage.last else { return nil }
         return Double(last.offset - first.offset) / (last.time - first.time)
     }
 
     /// The time of the newest sample.
-    public var lastTime: Double? { samples.last?.time }
+    public var lastTime: Double? { storage.last?.time }
 }
 
-extension [OffsetSample] {
+/// Samples of an offset, oldest first, that ``appendMovingForward(_:mergingWithin:)`` extends: an array of
+/// them (``WatermarkTimeline``) or a packed history (``OffsetHistory``).
+protocol MovingForwardSamples {
+    var count: Int { get }
+    subscript(index: Int) -> OffsetSample { get }
+    var last: OffsetSample? { get }
+    mutating func append(_ sample: OffsetSample)
+    mutating func replaceLast(with sample: OffsetSample)
+    mutating func restart(with sample: OffsetSample)
+}
+
+extension [OffsetSample]: MovingForwardSamples {
+    mutating func replaceLast(with sample: OffsetSample) { self[count - 1] = sample }
+
+    mutating func restart(with sample: OffsetSample) {
+        removeAll(keepingCapacity: true)
+        append(sample)
+    }
+}
+
+extension PackedOffsetSamples: MovingForwardSamples {}
+
+extension MovingForwardSamples {
     /// Adds `sample` to the samples of an offset that normally only moves forward, oldest first: an offset
     /// or a time that goes backwards starts them over from `sample`; a sample whose offset equals the one
     /// before the last (a run that did not move), or that comes less than `spacing` seconds after it,
@@ -87,12 +115,11 @@ extension [OffsetSample] {
             return .started
         }
         if sample.offset < last.offset || sample.time <= last.time {
-            removeAll(keepingCapacity: true)
-            append(sample)
+            restart(with: sample)
             return sample.offset < last.offset ? .offsetWentBack : .clockWentBack
         }
         if count >= 2, self[count - 2].offset == sample.offset || sample.time - self[count - 2].time < spacing {
-            self[count - 1] = sample
+            replaceLast(with: sample)
         } else {
             append(sample)
         }
