@@ -122,10 +122,12 @@ import Testing
         #expect(third.headers["retry-after"] == "1")
         #expect(server.waitingAnswers == 2)
         // Stopping does not wait for the gate (a password check, in the daemon): the two waiting connections
-        // are closed and the server ends while the first answer is still being built.
+        // are resumed and the server ends while the first answer is still being built. A resumed connection
+        // either gets "503 shutting down" (libmicrohttpd served it once more before stopping) or is closed;
+        // which one is a race, and both are right. Neither gets the answer being built.
         server.stop()
         #expect(eventually(within: 10) { outcomes.withLock { $0.count == 2 } })
-        #expect(outcomes.withLock { $0 } == ["closed", "closed"])
+        #expect(outcomes.withLock { $0.allSatisfy { $0 == "closed" || $0 == "503" } }, "\(outcomes.withLock { $0 })")
         #expect(server.waitingAnswers == 0)
         gate.signal()
     }
