@@ -4,9 +4,9 @@ public struct ObservedRates: Sendable, Hashable {
     /// The window the rates are averaged over, in seconds.
     public var windowSeconds: Double
     /// Growth of each partition's high watermark.
-    public var produce: [TopicPartition: Double] = [:]
+    public var produce = PartitionMap<Double>()
     /// Growth of each group's committed offset, by group and partition.
-    public var consume: [String: [TopicPartition: Double]] = [:]
+    public var consume: [String: PartitionMap<Double>] = [:]
 
     /// Creates rates with nothing in them.
     public init(windowSeconds: Double) {
@@ -30,8 +30,8 @@ public struct ObservedRates: Sendable, Hashable {
 public struct RateTracker: Sendable {
     /// The window rates are averaged over, in seconds.
     public let windowSeconds: Double
-    private var watermarks: [TopicPartition: OffsetHistory] = [:]
-    private var committed: [String: [TopicPartition: OffsetHistory]] = [:]
+    private var watermarks = PartitionMap<OffsetHistory>()
+    private var committed: [String: PartitionMap<OffsetHistory>] = [:]
 
     /// Creates a tracker averaging over `windowSeconds`.
     public init(windowSeconds: Double) {
@@ -50,19 +50,18 @@ public struct RateTracker: Sendable {
         let producedAt = observation.watermarksObservedAt
         for (key, marks) in observation.watermarks {
             let sample = OffsetSample(time: producedAt, offset: marks.high)
-            rates.produce[key] = Self.rate(after: sample, in: &watermarks[key, default: OffsetHistory()], window: windowSeconds)
+            rates.produce[key] = Self.rate(after: sample, of: key, in: &watermarks, window: windowSeconds)
         }
         if let metadata = observation.metadata {
             let watched = Set(metadata.topics.map(\.name))
             let committedAt = observation.committedObservedAt
             for group in observation.groups where group.fetchError == nil {
-                var groupRates: [TopicPartition: Double] = [:]
+                var groupRates = PartitionMap<Double>()
                 for (key, offset) in group.committed where watched.contains(key.topic) {
                     guard let offset, offset >= 0 else { continue }
                     let sample = OffsetSample(time: committedAt, offset: offset)
                     groupRates[key] = Self.rate(
-                        after: sample, in: &committed[group.name, default: [:]][key, default: OffsetHistory()],
-                        window: windowSeconds)
+                        after: sample, of: key, in: &committed[group.name, default: PartitionMap()], window: windowSeconds)
                 }
                 if !groupRates.isEmpty { rates.consume[group.name] = groupRates }
             }
@@ -71,19 +70,26 @@ public struct RateTracker: Sendable {
         return rates
     }
 
-    private static func rate(after sample: OffsetSample, in history: inout OffsetHistory, window: Double) -> Double? {
-        history.record(sample, window: window)
-        return history.rate
+    private static func rate(
+        after sample: OffsetSample, of key: TopicPartition, in histories: inout PartitionMap<OffsetHistory>, window: Double
+    ) -> Double? {
+        let history = histories.update(key, or: started(with: sample, window: window)) { $0.record(sample, window: window) }
+        return history?.rate
     }
 
-    /// Drops series whose newest sample is older than `time`; the dictionaries are rebuilt only when one is.
+    private static func started(with sample: OffsetSample, window: Double) -> OffsetHistory {
+        var history = OffsetHistory()
+        history.record(sample, window: window)
+        return history
+    }
+
+    /// Drops series whose newest sample is older than `time`.
     private mutating func forget(before time: Double) {
         func stale(_ history: OffsetHistory) -> Bool { (history.lastTime ?? time) < time }
-        if watermarks.values.contains(where: stale) {
-            watermarks = watermarks.filter { !stale($0.value) }
-        }
-        for (group, histories) in committed where histories.values.contains(where: stale) {
-            let kept = histories.filter { !stale($0.value) }
+        watermarks.removeAll(where: stale)
+        for (group, histories) in committed where histories.contains(where: stale) {
+            var kept = histories
+            kept.removeAll(where: stale)
             committed[group] = kept.isEmpty ? nil : kept
         }
     }

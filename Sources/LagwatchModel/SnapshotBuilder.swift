@@ -70,7 +70,7 @@ public enum SnapshotBuilder {
     static func topics(
         _ metadata: ClusterMetadata,
         watermarks: [TopicPartition: Watermarks],
-        produceRates: [TopicPartition: Double]?,
+        produceRates: PartitionMap<Double>?,
         openTransactions: [TopicPartition: OpenTransaction] = [:]
     ) -> (topics: [TopicState], withoutWatermarks: Int) {
         var missing = 0

@@ -20,7 +20,7 @@ public struct StatusTracker: Sendable {
     /// a lag of 0 does).
     public let minLag: Int64
     private var poll = 0
-    private var states: [String: [TopicPartition: PartitionStatusState]] = [:]
+    private var states: [String: PartitionMap<PartitionStatusState>] = [:]
 
     /// Creates a tracker judging over `window` polls, with lags up to `minLag` counted as caught up.
     public init(window: Int, minLag: Int64 = 0) {
@@ -49,11 +49,12 @@ public struct StatusTracker: Sendable {
     ) -> ConsumerStatus {
         let poll = poll
         let minLag = minLag
+        let fresh = PartitionStatusState(committed: committed, lag: lag, poll: poll, minLag: minLag)
         // One lookup for the group and one for the partition, both mutated in place.
-        return states[group, default: [:]][key].advance(
-            or: PartitionStatusState(committed: committed, lag: lag, poll: poll, minLag: minLag)
-        ) { $0.advance(committed: committed, lag: lag, poll: poll, minLag: minLag) }
-        .status(window: window, hasMembers: hasMembers, outsideLog: outsideLog)
+        let state = states[group, default: PartitionMap()].update(key, or: fresh) {
+            $0.advance(committed: committed, lag: lag, poll: poll, minLag: minLag)
+        }
+        return (state ?? fresh).status(window: window, hasMembers: hasMembers, outsideLog: outsideLog)
     }
 
     /// Ends the poll: forgets group partitions not seen for a whole window.
@@ -63,22 +64,10 @@ public struct StatusTracker: Sendable {
 
     private mutating func forgetUnseen() {
         let oldest = poll - window
-        for (group, partitions) in states where partitions.values.contains(where: { $0.lastSeenPoll <= oldest }) {
-            let kept = partitions.filter { $0.value.lastSeenPoll > oldest }
+        for (group, partitions) in states where partitions.contains(where: { $0.lastSeenPoll <= oldest }) {
+            var kept = partitions
+            kept.removeAll { $0.lastSeenPoll <= oldest }
             states[group] = kept.isEmpty ? nil : kept
         }
-    }
-}
-
-extension Optional {
-    /// Applies `change` to the wrapped value in place, or stores `initial` when there is none; returns the
-    /// value now held.
-    fileprivate mutating func advance(or initial: @autoclosure () -> Wrapped, _ change: (inout Wrapped) -> Void) -> Wrapped {
-        if self == nil {
-            self = initial()
-        } else {
-            change(&self!)
-        }
-        return self!
     }
 }

@@ -1,0 +1,108 @@
+/// Values by partition, kept as one array per topic indexed by partition number (Kafka numbers a topic's
+/// partitions 0..<n) rather than a dictionary keyed by topic and partition: one entry costs the value's
+/// own size, not a hashed key with its topic name beside it. The trackers keep one per consumer group
+/// (40,000 group partitions at the benchmark's shape). A negative partition number is never stored.
+public struct PartitionMap<Value: Sendable>: Sendable {
+    private var topics: [String: ContiguousArray<Value?>] = [:]
+    /// Partitions with a value.
+    public private(set) var count = 0
+
+    /// Creates an empty map.
+    public init() {}
+
+    /// True when no partition has a value.
+    public var isEmpty: Bool { count == 0 }
+
+    /// The value of a partition; setting `nil` removes it.
+    public subscript(key: TopicPartition) -> Value? {
+        get {
+            guard key.partition >= 0, let values = topics[key.topic], Int(key.partition) < values.count else { return nil }
+            return values[Int(key.partition)]
+        }
+        set {
+            guard key.partition >= 0 else { return }
+            let index = Int(key.partition)
+            if newValue == nil && (topics[key.topic]?.count ?? 0) <= index { return }
+            var added = 0
+            topics[key.topic, default: []].modify { values in
+                if values.count <= index { values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count)) }
+                added = (newValue == nil ? 0 : 1) - (values[index] == nil ? 0 : 1)
+                values[index] = newValue
+            }
+            count += added
+        }
+    }
+
+    /// Applies `change` to a partition's value in place, storing `initial` first when it has none, and
+    /// returns the value now held.
+    public mutating func update(_ key: TopicPartition, or initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) -> Value? {
+        guard key.partition >= 0 else { return nil }
+        let index = Int(key.partition)
+        var held: Value?
+        var added = false
+        topics[key.topic, default: []].modify { values in
+            if values.count <= index { values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count)) }
+            if values[index] == nil {
+                values[index] = initial()
+                added = true
+            } else {
+                change(&values[index]!)
+            }
+            held = values[index]
+        }
+        if added { count += 1 }
+        return held
+    }
+
+    /// Removes every value `shouldRemove` picks; a topic left with none is dropped.
+    public mutating func removeAll(where shouldRemove: (Value) -> Bool) {
+        var removed = 0
+        for (topic, values) in topics where values.contains(where: { $0.map(shouldRemove) ?? false }) {
+            var kept = values
+            for index in kept.indices where kept[index].map(shouldRemove) ?? false {
+                kept[index] = nil
+                removed += 1
+            }
+            topics[topic] = kept.contains(where: { $0 != nil }) ? kept : nil
+        }
+        count -= removed
+    }
+
+    /// True when any value satisfies `predicate`.
+    public func contains(where predicate: (Value) -> Bool) -> Bool {
+        topics.values.contains { $0.contains { $0.map(predicate) ?? false } }
+    }
+
+    /// Every value, in no particular order.
+    public var values: [Value] { topics.values.flatMap { $0.compactMap { $0 } } }
+}
+
+extension ContiguousArray {
+    /// Applies `change` to the array in place (a dictionary's `default:` subscript yields it this way).
+    fileprivate mutating func modify(_ change: (inout ContiguousArray) -> Void) { change(&self) }
+}
+
+extension PartitionMap: Equatable where Value: Equatable {
+    /// Equal when the same partitions hold equal values (however long each topic's array grew).
+    public static func == (lhs: PartitionMap, rhs: PartitionMap) -> Bool {
+        guard lhs.count == rhs.count else { return false }
+        for (topic, values) in lhs.topics {
+            for (index, value) in values.enumerated() where value != nil {
+                guard rhs[TopicPartition(topic, Int32(index))] == value else { return false }
+            }
+        }
+        return true
+    }
+}
+
+extension PartitionMap: Hashable where Value: Hashable {
+    /// Hashes the number of values only: equal maps hash equally whatever their arrays' lengths.
+    public func hash(into hasher: inout Hasher) { hasher.combine(count) }
+}
+
+extension PartitionMap: ExpressibleByDictionaryLiteral {
+    /// A map holding the given values (the last one wins for a repeated partition).
+    public init(dictionaryLiteral elements: (TopicPartition, Value)...) {
+        for (key, value) in elements { self[key] = value }
+    }
+}
