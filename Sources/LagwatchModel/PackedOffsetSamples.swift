@@ -97,6 +97,12 @@ struct PackedOffsetSamples: Sendable, Hashable {
 
     private var allMillisAndOffsets: [(Int64, Int64)] { (0..<count).map(millisAndOffset) }
 
+    /// Makes room for `samples` packed samples at once (a timeline of a fixed number of points), so the
+    /// array does not double past what it will hold.
+    mutating func reserve(samples: Int) {
+        words.reserveCapacity(samples + 1)
+    }
+
     /// Forgets every sample and keeps `sample` alone.
     mutating func restart(with sample: OffsetSample) {
         store([(Self.millis(sample.time), sample.offset)])
@@ -145,6 +151,18 @@ struct PackedOffsetSamples: Sendable, Hashable {
         words.removeSubrange(2..<(2 + k))
         words[0] = Self.header(millis: millis, full: false)
         words[1] = UInt64(bitPattern: offset)
+    }
+
+    /// Drops the sample at `index`; dropping the oldest makes the next one the origin.
+    mutating func remove(at index: Int) {
+        precondition(index < count, "no sample at \(index)")
+        if index == 0 {
+            if count == 1 { words.removeAll(keepingCapacity: true) } else { removeFirst(1) }
+        } else if isFull {
+            words.removeSubrange((1 + 2 * index)..<(3 + 2 * index))
+        } else {
+            words.remove(at: 1 + index)
+        }
     }
 
     /// Moves the oldest sample's time to `time`, which must not be after the next sample's.

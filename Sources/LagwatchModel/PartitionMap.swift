@@ -25,12 +25,19 @@ public struct PartitionMap<Value: Sendable>: Sendable {
             if newValue == nil && (topics[key.topic]?.count ?? 0) <= index { return }
             var added = 0
             topics[key.topic, default: []].modify { values in
-                if values.count <= index { values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count)) }
+                if values.count <= index { Self.grow(&values, toHold: index) }
                 added = (newValue == nil ? 0 : 1) - (values[index] == nil ? 0 : 1)
                 values[index] = newValue
             }
             count += added
         }
+    }
+
+    /// Makes room for `index`, to the exact size: growing by doubling would leave a third of the memory
+    /// unused in the usual case (a group's partitions arrive once, in no order, and then stay).
+    private static func grow(_ values: inout ContiguousArray<Value?>, toHold index: Int) {
+        values.reserveCapacity(index + 1)
+        values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count))
     }
 
     /// Applies `change` to a partition's value in place, storing `initial` first when it has none, and
@@ -41,7 +48,7 @@ public struct PartitionMap<Value: Sendable>: Sendable {
         var held: Value?
         var added = false
         topics[key.topic, default: []].modify { values in
-            if values.count <= index { values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count)) }
+            if values.count <= index { Self.grow(&values, toHold: index) }
             if values[index] == nil {
                 values[index] = initial()
                 added = true
@@ -56,13 +63,22 @@ public struct PartitionMap<Value: Sendable>: Sendable {
 
     /// Removes every value `shouldRemove` picks; a topic left with none is dropped.
     public mutating func removeAll(where shouldRemove: (Value) -> Bool) {
+        removeAll { _, value in shouldRemove(value) }
+    }
+
+    /// Removes every partition and value `shouldRemove` picks; a topic left with none is dropped.
+    public mutating func removeAll(where shouldRemove: (TopicPartition, Value) -> Bool) {
         var removed = 0
-        for (topic, values) in topics where values.contains(where: { $0.map(shouldRemove) ?? false }) {
+        for (topic, values) in topics {
             var kept = values
-            for index in kept.indices where kept[index].map(shouldRemove) ?? false {
+            var changed = false
+            for index in kept.indices {
+                guard let value = kept[index], shouldRemove(TopicPartition(topic, Int32(index)), value) else { continue }
                 kept[index] = nil
+                changed = true
                 removed += 1
             }
+            guard changed else { continue }
             topics[topic] = kept.contains(where: { $0 != nil }) ? kept : nil
         }
         count -= removed

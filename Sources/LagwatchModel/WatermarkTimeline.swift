@@ -33,10 +33,25 @@ public struct LagTime: Sendable, Hashable {
 /// Each poll adds a point; a run of polls in which the watermark did not move keeps only its two ends.
 /// When the table is full, the interior point whose removal changes the interpolated times least,
 /// relative to their age, is dropped; so recent history stays fine-grained, old history is thinned, and
-/// the oldest point is kept, stretching the span. Memory: at most `capacity` points of 16 bytes.
+/// the oldest point is kept, stretching the span. Memory: at most `capacity` points of 8 bytes (packed, see
+/// ``PackedOffsetSamples``; 16 once the span passes 49 days).
 public struct WatermarkTimeline: Sendable, Hashable {
     /// Points, oldest first; offsets never decrease.
-    public private(set) var points: [OffsetSample] = []
+    private var storage = PackedOffsetSamples()
+
+    /// Points, oldest first; offsets never decrease. Times are kept to the millisecond.
+    public var points: [OffsetSample] { storage.all }
+
+    /// How many points are held.
+    public var pointCount: Int { storage.count }
+
+    static func started(with sample: OffsetSample, capacity: Int) -> WatermarkTimeline {
+        var timeline = WatermarkTimeline()
+        // Room for a full timeline and the point added before the thinning removes one.
+        timeline.storage.reserve(samples: capacity + 1)
+        timeline.record(sample, capacity: capacity)
+        return timeline
+    }
 
     /// Creates an empty timeline.
     public init() {}
@@ -46,20 +61,21 @@ public struct WatermarkTimeline: Sendable, Hashable {
     public mutating func record(_ sample: OffsetSample, capacity: Int) {
         precondition(capacity >= 3, "a timeline needs room for at least three points")
         // Every poll is a point (no spacing): the thinning below decides what to keep.
-        guard points.appendMovingForward(sample, mergingWithin: 0) == .extended else { return }
-        if points.count > capacity { points.remove(at: leastUsefulInteriorPoint()) }
+        let sample = OffsetSample(time: PackedOffsetSamples.quantized(sample.time), offset: sample.offset)
+        guard storage.appendMovingForward(sample, mergingWithin: 0) == .extended else { return }
+        if storage.count > capacity { storage.remove(at: leastUsefulInteriorPoint()) }
     }
 
     /// The interior point whose removal moves the interpolated time of its own offset least, relative to
     /// that point's age.
     private func leastUsefulInteriorPoint() -> Int {
-        let now = points[points.count - 1].time
+        let now = storage[storage.count - 1].time
         var best = 1
         var bestCost = Double.infinity
-        for index in 1..<(points.count - 1) {
-            let before = points[index - 1]
-            let point = points[index]
-            let after = points[index + 1]
+        for index in 1..<(storage.count - 1) {
+            let before = storage[index - 1]
+            let point = storage[index]
+            let after = storage[index + 1]
             let error: Double
             if after.offset == before.offset {
                 error = 0
@@ -81,17 +97,17 @@ public struct WatermarkTimeline: Sendable, Hashable {
     /// short to extrapolate), rather than a guess.
     public func productionTime(of offset: Int64) -> (time: Double, method: LagTimeMethod)? {
         let target = offset + 1
-        guard let first = points.first, let last = points.last, target <= last.offset else { return nil }
+        guard let first = storage.first, let last = storage.last, target <= last.offset else { return nil }
         if target > first.offset {
             // Binary search for the first point at or past the target; the one before it is below.
             var low = 1
-            var high = points.count - 1
+            var high = storage.count - 1
             while low < high {
                 let middle = (low + high) / 2
-                if points[middle].offset >= target { high = middle } else { low = middle + 1 }
+                if storage[middle].offset >= target { high = middle } else { low = middle + 1 }
             }
-            let before = points[low - 1]
-            let after = points[low]
+            let before = storage[low - 1]
+            let after = storage[low]
             let fraction = Double(target - before.offset) / Double(after.offset - before.offset)
             return (before.time + fraction * (after.time - before.time), .interpolation)
         }
@@ -117,7 +133,7 @@ public struct WatermarkTimeline: Sendable, Hashable {
 public struct WatermarkTimelines: Sendable {
     /// Points kept per partition.
     public let capacity: Int
-    private var timelines: [TopicPartition: WatermarkTimeline] = [:]
+    private var timelines = PartitionMap<WatermarkTimeline>()
 
     /// Creates empty timelines of `capacity` points each (at least 3).
     public init(capacity: Int) {
@@ -128,18 +144,21 @@ public struct WatermarkTimelines: Sendable {
     /// The timeline of a partition, if it has one.
     public subscript(_ key: TopicPartition) -> WatermarkTimeline? { timelines[key] }
 
-    /// Points held over all partitions (16 bytes each), for memory accounting.
-    public var pointCount: Int { timelines.values.reduce(0) { $0 + $1.points.count } }
+    /// Points held over all partitions (8 bytes each, packed), for memory accounting.
+    public var pointCount: Int { timelines.values.reduce(0) { $0 + $1.pointCount } }
 
     /// Adds this poll's watermarks. A partition missing from a successful poll's metadata (its topic was
     /// deleted or filtered out) loses its timeline; one whose leader did not answer keeps it.
     public mutating func record(_ observation: ClusterObservation) {
         let time = observation.watermarksObservedAt
         for (key, marks) in observation.watermarks {
-            timelines[key, default: WatermarkTimeline()].record(OffsetSample(time: time, offset: marks.high), capacity: capacity)
+            let sample = OffsetSample(time: time, offset: marks.high)
+            _ = timelines.update(key, or: WatermarkTimeline.started(with: sample, capacity: capacity)) {
+                $0.record(sample, capacity: capacity)
+            }
         }
         guard let metadata = observation.metadata, timelines.count > observation.watermarks.count else { return }
         let known = metadata.partitionKeys
-        timelines = timelines.filter { known.contains($0.key) }
+        timelines.removeAll { key, _ in !known.contains(key) }
     }
 }

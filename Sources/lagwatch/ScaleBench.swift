@@ -7,12 +7,13 @@ import LagwatchModel
 /// `lagwatch bench --scale`: how the analysis, the rendering and the serving grow with the cluster, with no
 /// Kafka (a generated cluster, as librdkafka's mock cannot be seeded at 100k partitions here). Each shape
 /// runs in a child process of its own so that its peak RSS is its own: `partitions` partitions in topics of
-/// 20, `groups` groups each on two topics (40 group partitions each), 12 polls 15 s apart (the rate window
-/// set to 180 s, so the rate histories are full), most groups consuming, a seventh stopped. Prints one
-/// table row per shape, with the cost per 1,000 partitions and per 1,000 group partitions.
+/// 20, `groups` groups each on two topics (40 group partitions each), 40 polls 15 s apart (the rate window
+/// set to 180 s, so the rate histories are full, and the watermark timelines fill their 32 points), most
+/// groups consuming, a seventh stopped. Prints one table row per shape, with the cost per 1,000 partitions
+/// and per 1,000 group partitions.
 struct ScaleBench {
     static let shapes: [(partitions: Int, groups: Int)] = [(1_000, 100), (10_000, 1_000), (50_000, 2_500), (100_000, 5_000)]
-    static let polls = 12
+    static let polls = 40
 
     /// Runs every shape in a child and prints the table; then the benchmark's own shape (10,000 partitions,
     /// 1,000 groups) at `granularity: topic`.

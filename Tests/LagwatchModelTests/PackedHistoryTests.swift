@@ -107,4 +107,22 @@ import Testing
         history.record(OffsetSample(time: 110.0006, offset: 100), window: 60)
         #expect(history.samples.map(\.time) == [100.0, 110.001])
     }
+
+    @Test func aTimelineSpanningMoreThanFortyNineDaysKeepsItsTimesAndThinsAsBefore() {
+        var timeline = WatermarkTimeline()
+        // An idle partition for 60 days (its run keeps two ends), then a message an hour for two days.
+        timeline.record(OffsetSample(time: 0, offset: 100), capacity: 8)
+        timeline.record(OffsetSample(time: 60 * 86_400, offset: 100), capacity: 8)
+        for hour in 1...48 {
+            timeline.record(OffsetSample(time: 60 * 86_400 + Double(hour) * 3_600, offset: 100 + Int64(hour)), capacity: 8)
+        }
+        let points = timeline.points
+        #expect(points.count == 8)
+        #expect(points.first == OffsetSample(time: 0, offset: 100))
+        #expect(points.last == OffsetSample(time: 62 * 86_400, offset: 148))
+        // Offset 120's message was produced when the watermark reached 121, at hour 21: dated within the hour
+        // the thinning left around it.
+        let produced = timeline.productionTime(of: 120)
+        #expect(produced.map { abs($0.time - (60 * 86_400 + 21 * 3_600)) < 3_600 } == true, "\(String(describing: produced))")
+    }
 }
