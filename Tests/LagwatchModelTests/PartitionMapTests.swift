@@ -47,3 +47,22 @@ import Testing
         #expect(map != [TopicPartition("a", 0): 1, TopicPartition("b", 0): 3])
     }
 }
+
+@Suite struct PartitionLagStorageTests {
+    @Test func packedPartitionLagGivesBackWhatItWasMadeWith() {
+        let full = PartitionLag(
+            partition: 7, committed: 1_000, lag: 0, behindLogStart: true, pastLogEnd: true, consumeRate: 0,
+            lagTime: LagTime(seconds: 12.5, method: .extrapolation), status: .stall)
+        #expect(full.partition == 7 && full.committed == 1_000 && full.lag == 0)
+        #expect(full.behindLogStart && full.pastLogEnd)
+        #expect(full.consumeRate == 0)
+        #expect(full.lagTime == LagTime(seconds: 12.5, method: .extrapolation))
+        #expect(full.status == .stall)
+        // Absent is not zero.
+        let empty = PartitionLag(partition: 0, committed: -5, lag: nil, behindLogStart: false)
+        #expect(empty.lag == nil && empty.consumeRate == nil && empty.lagTime == nil && empty.status == nil)
+        #expect(!empty.behindLogStart && !empty.pastLogEnd)
+        #expect(empty != PartitionLag(partition: 0, committed: -5, lag: 0, behindLogStart: false))
+        #expect(MemoryLayout<PartitionLag>.stride == 40)
+    }
+}
