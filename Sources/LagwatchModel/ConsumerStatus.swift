@@ -46,10 +46,11 @@ public struct PartitionStatusState: Sendable, Hashable {
     var pollsSinceLagGrew: Int32 = .max
     var pollsSinceAdvance: Int32 = .max
     var pollsSinceRewind: Int32 = .max
-    /// The tracker's poll number when this state was last updated.
-    var lastSeenPoll: Int
+    /// The tracker's poll number when this state was last updated (32 bits, compared wrapping: 40 bytes a
+    /// state, not 48).
+    var lastSeenPoll: Int32
 
-    init(committed: Int64, lag: Int64, poll: Int, minLag: Int64) {
+    init(committed: Int64, lag: Int64, poll: Int32, minLag: Int64) {
         self.committed = committed
         self.lag = lag
         stuckPolls = lag > minLag ? 1 : 0
@@ -58,7 +59,7 @@ public struct PartitionStatusState: Sendable, Hashable {
     }
 
     /// Moves the state on by one poll that saw `committed` and `lag`.
-    mutating func advance(committed newCommitted: Int64, lag newLag: Int64, poll: Int, minLag: Int64) {
+    mutating func advance(committed newCommitted: Int64, lag newLag: Int64, poll: Int32, minLag: Int64) {
         func older(_ count: Int32) -> Int32 { count == .max ? .max : count + 1 }
         pollsSinceLagGrew = newLag > lag ? 0 : older(pollsSinceLagGrew)
         pollsSinceAdvance = newCommitted > committed ? 0 : older(pollsSinceAdvance)

@@ -19,7 +19,8 @@ public struct StatusTracker: Sendable {
     /// Lag, in messages, at or below which a partition counts as caught up for STOP, STALL and WARN (0: only
     /// a lag of 0 does).
     public let minLag: Int64
-    private var poll = 0
+    /// Polls begun, wrapping (a state's age is the wrapping difference).
+    private var poll: Int32 = 0
     private var states: [String: PartitionMap<PartitionStatusState>] = [:]
 
     /// Creates a tracker judging over `window` polls, with lags up to `minLag` counted as caught up.
@@ -34,7 +35,7 @@ public struct StatusTracker: Sendable {
 
     /// Starts a poll: the group partitions judged until ``endPoll()`` are the ones this poll saw.
     public mutating func beginPoll() {
-        poll += 1
+        poll &+= 1
     }
 
     /// Moves one group partition on by this poll (its lag is known) and returns its status. A group with
@@ -63,10 +64,12 @@ public struct StatusTracker: Sendable {
     }
 
     private mutating func forgetUnseen() {
-        let oldest = poll - window
-        for (group, partitions) in states where partitions.contains(where: { $0.lastSeenPoll <= oldest }) {
+        let poll = poll
+        let window = Int32(clamping: window)
+        func unseen(_ state: PartitionStatusState) -> Bool { poll &- state.lastSeenPoll >= window }
+        for (group, partitions) in states where partitions.contains(where: unseen) {
             var kept = partitions
-            kept.removeAll { $0.lastSeenPoll <= oldest }
+            kept.removeAll(where: unseen)
             states[group] = kept.isEmpty ? nil : kept
         }
     }

@@ -194,9 +194,13 @@ struct Bench: ParsableCommand {
         let port = UInt16(19_000 + Int(getpid() % 1000))
         let configPath = directory + "/bench.yml"
         try servingConfiguration(cluster).write(toFile: configPath, atomically: true, encoding: .utf8)
-        let child = try ChildProcess(
-            ChildProcess.currentExecutable(),
-            ["run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"])
+        // LAGWATCH_BENCH_WRAPPER (such as "heaptrack -o /tmp/lagwatch-child") runs the child under a profiler;
+        // the memory figures printed are then the wrapper's process's, and only the profile is to be read.
+        let wrapper = (ProcessInfo.processInfo.environment["LAGWATCH_BENCH_WRAPPER"] ?? "").split(separator: " ").map(String.init)
+        let command = wrapper + [ChildProcess.currentExecutable(),
+            "run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"]
+        let program = wrapper.first.map { ChildProcess.find($0) ?? $0 } ?? command[0]
+        let child = try ChildProcess(program, Array(command.dropFirst()))
         defer {
             child.terminate()
             child.wait()

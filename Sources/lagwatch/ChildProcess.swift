@@ -7,6 +7,12 @@ struct ChildProcess {
 
     /// Starts `path` with `arguments`, inheriting the environment; its standard output goes to `output`
     /// when given (a descriptor the caller keeps), with its standard error dropped.
+    /// The path of a program installed in the usual places, or `nil`.
+    static func find(_ name: String) -> String? {
+        if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
+        return ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + name }.first { access($0, X_OK) == 0 }
+    }
+
     init(_ path: String, _ arguments: [String], output: Int32? = nil) throws {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }

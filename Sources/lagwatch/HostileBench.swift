@@ -37,7 +37,7 @@ struct HostileBench {
         }) {
             try measureFloods(port: port)
         }
-        guard let openssl = executable("openssl"), let curl = executable("curl") else {
+        guard let openssl = ChildProcess.find("openssl"), let curl = ChildProcess.find("curl") else {
             say("hostile, TLS: openssl or curl not installed — skipped")
             return
         }
@@ -199,10 +199,6 @@ struct HostileBench {
         guard FileManager.default.fileExists(atPath: directory + "/server.key") else {
             throw ValidationError("openssl made no certificate")
         }
-    }
-
-    private func executable(_ name: String) -> String? {
-        ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + name }.first { access($0, X_OK) == 0 }
     }
 
     private func base64(_ text: String) -> String { Data(text.utf8).base64EncodedString() }
