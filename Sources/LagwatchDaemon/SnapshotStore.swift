@@ -100,7 +100,7 @@ public final class SnapshotStore: Sendable {
         lastGood: [String: ClusterSnapshot],
         info: ExporterInfo
     ) -> Rendered {
-        let builder = GzipPrefixBuilder()
+        let builder = GzipPrefixBuilder(level: 1)
         TextRenderer.render(snapshots, options: options, info: info) { builder.append($0) }
         return Rendered(snapshots: snapshots, lastGood: lastGood, gzip: builder.finish())
     }

@@ -53,7 +53,11 @@ public struct GzipPrefix: Sendable {
 /// Single owner: one thread appends, then calls ``finish()`` once.
 public final class GzipPrefixBuilder {
     private let stream: UnsafeMutablePointer<z_stream>
-    private var output: [UInt8] = []
+    /// Deflated bytes in pieces of up to 64 KiB: one array grown by doubling would hold up to twice the body
+    /// (1.1 MB deflated at the benchmark's shape sat in a 2 MB array), and the pieces are joined once.
+    private var pieces: [[UInt8]] = []
+    private var piece: [UInt8] = []
+    private static let pieceSize = 64 * 1024
     private var crc: uLong
     private var length: UInt64 = 0
     private var chunk = [UInt8](repeating: 0, count: 64 * 1024)
@@ -84,13 +88,13 @@ public final class GzipPrefixBuilder {
     /// Ends on a full flush (byte aligned, no references back) and returns the prefix.
     public func finish() -> GzipPrefix {
         run([], flush: Z_FULL_FLUSH)
-        return GzipPrefix(deflated: ByteBuffer(output), crc: UInt32(crc), length: length)
+        return GzipPrefix(deflated: ByteBuffer((pieces + [piece]).joined()), crc: UInt32(crc), length: length)
     }
 
     /// Ends the deflate stream with a final block, for the tail of a member; returns it and its CRC-32.
     func finishStream() -> (deflated: [UInt8], crc: UInt32) {
         run([], flush: Z_FINISH)
-        return (output, UInt32(crc))
+        return (Array((pieces + [piece]).joined()), UInt32(crc))
     }
 
     private func run(_ input: [UInt8], flush: Int32) {
@@ -108,7 +112,11 @@ public final class GzipPrefixBuilder {
                         "deflate failed: \(result)")
                     return outBuffer.count - Int(stream.pointee.avail_out)
                 }
-                output.append(contentsOf: chunk[0..<produced])
+                if piece.count + produced > Self.pieceSize && !piece.isEmpty {
+                    pieces.append(piece)
+                    piece = []
+                }
+                piece.append(contentsOf: chunk[0..<produced])
             } while stream.pointee.avail_out == 0
         }
     }
