@@ -28,6 +28,17 @@ struct KafkaClusterClientTests {
         #expect(metadata.brokers.map(\.id) == [1, 2, 3])
         #expect(metadata.topics.map(\.name) == ["orders", "payments"])
         #expect(metadata.topics[0].partitions.count == 4)
+        // Equal replica sets are one array, not one per partition (memory at 100k partitions): every set
+        // the mock reports is among the distinct ones, and equal ones share their storage.
+        let sets = metadata.topics.flatMap(\.partitions).flatMap { [$0.replicas, $0.inSyncReplicas] }
+        #expect(sets.allSatisfy { !$0.isEmpty })
+        var storage: [[Int32]: UnsafeRawPointer] = [:]
+        for set in sets {
+            let address = set.withUnsafeBufferPointer { UnsafeRawPointer($0.baseAddress!) }
+            if let first = storage[set] { #expect(first == address, "replica set \(set) stored twice") }
+            else { storage[set] = address }
+        }
+        #expect(storage.count < sets.count)
 
         var leaders: [TopicPartition: Int32] = [:]
         for topic in metadata.topics {
