@@ -61,7 +61,7 @@ public enum PollCycle {
         var exactUnread: [TopicPartition: Set<Int64>] = [:]
 
         init(
-            groups: [GroupObservation], watermarks: [TopicPartition: Watermarks], exact: ExactLagSettings,
+            groups: [GroupObservation], watermarks: PartitionMap<Watermarks>, exact: ExactLagSettings,
             known: [TopicPartition: [Int64: RecordTime]]
         ) {
             let chosen = exact.groups.map { filter in groups.filter { filter.accepts($0.name) } } ?? []
@@ -174,7 +174,7 @@ public enum PollCycle {
         _ client: any ClusterClient,
         _ cluster: ClusterConfiguration,
         _ metadata: ClusterMetadata
-    ) -> Staged<[TopicPartition: Watermarks]> {
+    ) -> Staged<PartitionMap<Watermarks>> {
         var leaders: [TopicPartition: Int32] = [:]
         var partitions = 0
         for topic in metadata.topics {
@@ -215,7 +215,7 @@ public enum PollCycle {
     /// of them, the most lagging first. Several groups at one offset share one read.
     static func exactRequests(
         groups: [GroupObservation],
-        watermarks: [TopicPartition: Watermarks],
+        watermarks: PartitionMap<Watermarks>,
         limit: Int
     ) -> [TopicPartition: Set<Int64>] {
         var lagging: [(key: TopicPartition, offset: Int64, lag: Int64)] = []
@@ -233,7 +233,7 @@ public enum PollCycle {
     /// the partition's lag.
     static func datingRequests(
         groups: [GroupObservation],
-        watermarks: [TopicPartition: Watermarks]
+        watermarks: PartitionMap<Watermarks>
     ) -> [(key: TopicPartition, offset: Int64, lag: Int64)] {
         var lagging: [(key: TopicPartition, offset: Int64, lag: Int64)] = []
         for group in groups where group.fetchError == nil && group.memberCount == 0 {
@@ -357,7 +357,7 @@ struct StageRunner {
     func observation(
         _ clusterName: String,
         metadata: ClusterMetadata?,
-        watermarks: [TopicPartition: Watermarks],
+        watermarks: PartitionMap<Watermarks>,
         groups: [GroupObservation],
         discovery: GroupDiscoveryStatus
     ) -> ClusterObservation {

@@ -143,11 +143,11 @@ public final class AdminClient {
         _ requests: [CommittedOffsetsRequest],
         maxInFlight: Int,
         waitMilliseconds: Int
-    ) -> [String: Result<[TopicPartition: Int64?], KafkaError>] {
+    ) -> [String: Result<PartitionMap<Int64?>, KafkaError>] {
         let deadline = Deadline(milliseconds: waitMilliseconds)
         var toSend = requests[...]
         let wanted = Set(requests.map(\.group))
-        var results: [String: Result<[TopicPartition: Int64?], KafkaError>] = [:]
+        var results: [String: Result<PartitionMap<Int64?>, KafkaError>] = [:]
         var waitingFor = wanted
 
         while !waitingFor.isEmpty, !deadline.hasPassed {
@@ -344,7 +344,7 @@ public final class AdminClient {
     private static func parseCommittedOffsets(
         _ event: OpaquePointer,
         group: String
-    ) -> Result<[TopicPartition: Int64?], KafkaError> {
+    ) -> Result<PartitionMap<Int64?>, KafkaError> {
         let context = "committed offsets of group '\(group)'"
         if let error = eventError(event, context: context) { return .failure(error) }
         guard let result = rd_kafka_event_ListConsumerGroupOffsets_result(event) else {
@@ -357,7 +357,7 @@ public final class AdminClient {
         if let err = rd_kafka_group_result_error(first) {
             return .failure(error(err, context: context))
         }
-        var offsets: [TopicPartition: Int64?] = [:]
+        var offsets: PartitionMap<Int64?> = [:]
         if let partitions = rd_kafka_group_result_partitions(first) {
             for (key, offset, err) in PartitionList.read(partitions) {
                 guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {

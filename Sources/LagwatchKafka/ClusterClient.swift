@@ -20,7 +20,7 @@ public protocol ClusterClient {
         _ requests: [CommittedOffsetsRequest],
         maxInFlight: Int,
         waitMilliseconds: Int
-    ) -> [String: Result<[TopicPartition: Int64?], KafkaError>]
+    ) -> [String: Result<PartitionMap<Int64?>, KafkaError>]
     /// Low and high watermarks, in batches of at most `batchSize` partitions per leader broker. `leaders` maps
     /// each partition to its leader.
     func watermarks(leaders: [TopicPartition: Int32], batchSize: Int, timeoutMilliseconds: Int) -> WatermarkResult
@@ -50,12 +50,12 @@ extension ClusterClient {
 /// Watermarks of the partitions whose leader answered, and a message per leader that did not.
 public struct WatermarkResult: Sendable {
     /// Watermarks by partition.
-    public var watermarks: [TopicPartition: Watermarks]
+    public var watermarks: PartitionMap<Watermarks>
     /// One message per failed leader batch, naming the broker.
     public var errors: [String]
 
     /// Creates a result.
-    public init(watermarks: [TopicPartition: Watermarks], errors: [String]) {
+    public init(watermarks: PartitionMap<Watermarks>, errors: [String]) {
         self.watermarks = watermarks
         self.errors = errors
     }

@@ -98,7 +98,7 @@ public final class KafkaClusterClient: ClusterClient {
         _ requests: [CommittedOffsetsRequest],
         maxInFlight: Int,
         waitMilliseconds: Int
-    ) -> [String: Result<[TopicPartition: Int64?], KafkaError>] {
+    ) -> [String: Result<PartitionMap<Int64?>, KafkaError>] {
         admin.committedOffsets(requests, maxInFlight: maxInFlight, waitMilliseconds: waitMilliseconds)
     }
 

@@ -95,13 +95,7 @@ public struct ClusterMetadata: Sendable, Hashable {
     }
 
     /// Every partition of every topic.
-    public var partitionKeys: Set<TopicPartition> {
-        var keys = Set<TopicPartition>()
-        for topic in topics {
-            for partition in topic.partitions { keys.insert(TopicPartition(topic.name, partition.partition)) }
-        }
-        return keys
-    }
+    public var partitionKeys: PartitionSet { PartitionSet(self) }
 }
 
 /// The low (log start) and high (next offset to be written) watermarks of a partition.

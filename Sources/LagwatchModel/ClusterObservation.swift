@@ -49,7 +49,7 @@ public struct GroupObservation: Sendable, Hashable {
     public var members: [GroupMember]?
     /// Committed offsets by partition. A partition the group was asked about but never committed to
     /// maps to `nil`.
-    public var committed: [TopicPartition: Int64?]
+    public var committed: PartitionMap<Int64?>
     /// Why the committed offsets could not be fetched in this poll, or `nil` when they were.
     public var fetchError: String?
 
@@ -59,7 +59,7 @@ public struct GroupObservation: Sendable, Hashable {
         state: String? = nil,
         memberCount: Int? = nil,
         members: [GroupMember]? = nil,
-        committed: [TopicPartition: Int64?],
+        committed: PartitionMap<Int64?>,
         fetchError: String? = nil
     ) {
         self.name = name
@@ -78,7 +78,7 @@ public struct ClusterObservation: Sendable {
     /// The cluster's metadata, or `nil` when the metadata request failed.
     public var metadata: ClusterMetadata?
     /// Watermarks of every partition whose leader answered.
-    public var watermarks: [TopicPartition: Watermarks]
+    public var watermarks: PartitionMap<Watermarks>
     /// Groups and their committed offsets.
     public var groups: [GroupObservation]
     /// Whether group listing was possible.
@@ -108,7 +108,7 @@ public struct ClusterObservation: Sendable {
     public init(
         clusterName: String,
         metadata: ClusterMetadata?,
-        watermarks: [TopicPartition: Watermarks],
+        watermarks: PartitionMap<Watermarks>,
         groups: [GroupObservation],
         discovery: GroupDiscoveryStatus,
         stageErrors: [PollStage: String],

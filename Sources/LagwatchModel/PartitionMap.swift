@@ -10,6 +10,11 @@ public struct PartitionMap<Value: Sendable>: Sendable {
     /// Creates an empty map.
     public init() {}
 
+    /// A map holding the given values (the last one wins for a repeated partition).
+    public init<Entries: Sequence>(_ entries: Entries) where Entries.Element == (TopicPartition, Value) {
+        for (key, value) in entries { self[key] = value }
+    }
+
     /// True when no partition has a value.
     public var isEmpty: Bool { count == 0 }
 
@@ -33,10 +38,14 @@ public struct PartitionMap<Value: Sendable>: Sendable {
         }
     }
 
-    /// Makes room for `index`, to the exact size: growing by doubling would leave a third of the memory
-    /// unused in the usual case (a group's partitions arrive once, in no order, and then stay).
+    /// Makes room for `index`. A jump past the end reserves the exact size: the trackers fill their maps
+    /// from another map, which hands each topic over from its highest partition down, so their arrays
+    /// (kept for as long as the partition lives) are allocated once and hold no slack. One more slot at
+    /// the end grows the array by the standard library's doubling, so a map built in partition order (a
+    /// poll's watermarks, as the client reads them) costs amortised constant time an entry, not a copy
+    /// of the topic each.
     private static func grow(_ values: inout ContiguousArray<Value?>, toHold index: Int) {
-        values.reserveCapacity(index + 1)
+        if index > values.count { values.reserveCapacity(index + 1) }
         values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count))
     }
 
@@ -91,6 +100,80 @@ public struct PartitionMap<Value: Sendable>: Sendable {
 
     /// Every value, in no particular order.
     public var values: [Value] { topics.values.flatMap { $0.compactMap { $0 } } }
+
+    /// The topics with at least one slot, in no particular order.
+    public var topicNames: Dictionary<String, ContiguousArray<Value?>>.Keys { topics.keys }
+
+    /// Makes room for partitions `0..<partitions` of `topic` at once, for a builder that knows the
+    /// topic's size.
+    public mutating func reserve(_ topic: String, partitions: Int) {
+        guard partitions > 0 else { return }
+        topics[topic, default: []].modify { values in
+            if values.capacity < partitions { values.reserveCapacity(partitions) }
+        }
+    }
+}
+
+extension PartitionMap: Sequence {
+    /// Visits every partition and its value: topic by topic in no particular order, each topic from its
+    /// highest partition down (so that a map filled from this one allocates each topic's array once).
+    public struct Iterator: IteratorProtocol {
+        private var remaining: Dictionary<String, ContiguousArray<Value?>>.Iterator
+        private var topic = ""
+        private var values: ContiguousArray<Value?> = []
+        private var index = -1
+
+        fileprivate init(_ topics: [String: ContiguousArray<Value?>]) { remaining = topics.makeIterator() }
+
+        public mutating func next() -> (key: TopicPartition, value: Value)? {
+            while true {
+                while index >= 0 {
+                    let at = index
+                    index -= 1
+                    if let value = values[at] { return (TopicPartition(topic, Int32(at)), value) }
+                }
+                guard let (name, next) = remaining.next() else { return nil }
+                topic = name
+                values = next
+                index = next.count - 1
+            }
+        }
+    }
+
+    public func makeIterator() -> Iterator { Iterator(topics) }
+
+    public var underestimatedCount: Int { count }
+}
+
+/// A set of partitions kept the way ``PartitionMap`` keeps values: a byte per partition number, by topic
+/// (a `Set<TopicPartition>` costs about 60 bytes a partition, 6 MB at 100,000).
+public struct PartitionSet: Sendable, Equatable, ExpressibleByArrayLiteral {
+    private var members = PartitionMap<Bool>()
+
+    /// Creates an empty set.
+    public init() {}
+
+    /// Creates a set of the given partitions.
+    public init(arrayLiteral keys: TopicPartition...) {
+        for key in keys { insert(key) }
+    }
+
+    /// Every partition of every topic of `metadata`.
+    public init(_ metadata: ClusterMetadata) {
+        for topic in metadata.topics {
+            members.reserve(topic.name, partitions: Int(topic.partitions.last.map { $0.partition + 1 } ?? 0))
+            for partition in topic.partitions { insert(TopicPartition(topic.name, partition.partition)) }
+        }
+    }
+
+    /// The number of partitions in the set.
+    public var count: Int { members.count }
+
+    /// True when `key` is in the set.
+    public func contains(_ key: TopicPartition) -> Bool { members[key] != nil }
+
+    /// Adds `key` (a negative partition number is never stored).
+    public mutating func insert(_ key: TopicPartition) { members[key] = true }
 }
 
 extension ContiguousArray {
@@ -119,6 +202,6 @@ extension PartitionMap: Hashable where Value: Hashable {
 extension PartitionMap: ExpressibleByDictionaryLiteral {
     /// A map holding the given values (the last one wins for a repeated partition).
     public init(dictionaryLiteral elements: (TopicPartition, Value)...) {
-        for (key, value) in elements { self[key] = value }
+        self.init(elements)
     }
 }

@@ -45,7 +45,7 @@ public enum SnapshotBuilder {
         let observation: ClusterObservation
         let rates: ObservedRates?
         let timelines: WatermarkTimelines?
-        let known: Set<TopicPartition>
+        let known: PartitionSet
         let inactiveAfterSeconds: Double
         let trendTimes: [Double]
 
@@ -69,7 +69,7 @@ public enum SnapshotBuilder {
     /// The watched topics with their watermarks and produce rates, and how many partitions have no watermarks.
     static func topics(
         _ metadata: ClusterMetadata,
-        watermarks: [TopicPartition: Watermarks],
+        watermarks: PartitionMap<Watermarks>,
         produceRates: PartitionMap<Double>?,
         openTransactions: [TopicPartition: OpenTransaction] = [:]
     ) -> (topics: [TopicState], withoutWatermarks: Int) {

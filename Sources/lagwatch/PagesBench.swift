@@ -52,10 +52,10 @@ struct PagesBench {
                 partitions: (0..<Int32(4)).map { PartitionMetadata(partition: $0, leader: 1, replicas: [1], inSyncReplicas: [1]) })
         }
         let high = Int64(100 + 10 * poll)
-        var watermarks: [TopicPartition: Watermarks] = [:]
+        var watermarks: PartitionMap<Watermarks> = [:]
         for topic in topics { for partition in 0..<Int32(4) { watermarks[TopicPartition(topic.name, partition)] = Watermarks(low: 0, high: high) } }
         let observed = (0..<groups).map { index -> GroupObservation in
-            var committed: [TopicPartition: Int64?] = [:]
+            var committed: PartitionMap<Int64?> = [:]
             for topic in [topics[index % topicCount].name, topics[(index + 1) % topicCount].name] {
                 for partition in 0..<Int32(4) {
                     committed[TopicPartition(topic, partition)] = index % 7 == 0 ? 90 : high - Int64(index % 5)

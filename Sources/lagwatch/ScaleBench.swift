@@ -83,15 +83,15 @@ struct ScaleBench {
     /// of 7 never commits after the first poll, the others commit up to 9 behind.
     static func observation(poll: Int, topics: [TopicMetadata], groups: Int) -> ClusterObservation {
         let high = Int64(1_000 + 20 * poll)
-        var watermarks: [TopicPartition: Watermarks] = [:]
-        watermarks.reserveCapacity(topics.count * 20)
+        var watermarks: PartitionMap<Watermarks> = [:]
         for topic in topics {
+            watermarks.reserve(topic.name, partitions: topic.partitions.count)
             for partition in topic.partitions { watermarks[TopicPartition(topic.name, partition.partition)] = Watermarks(low: 0, high: high) }
         }
         let observed = (0..<groups).map { index -> GroupObservation in
-            var committed: [TopicPartition: Int64?] = [:]
-            committed.reserveCapacity(40)
+            var committed: PartitionMap<Int64?> = [:]
             for topic in [topics[index % topics.count], topics[(index + 1) % topics.count]] {
+                committed.reserve(topic.name, partitions: topic.partitions.count)
                 for partition in topic.partitions {
                     committed[TopicPartition(topic.name, partition.partition)] = index % 7 == 0 ? 990 : high - Int64((index + Int(partition.partition)) % 10)
                 }

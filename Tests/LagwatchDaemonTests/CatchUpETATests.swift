@@ -19,7 +19,7 @@ import Testing
         }
         for poll in 0...40 {
             let t = Double(poll) * 15
-            var watermarks: [TopicPartition: Watermarks] = [:]
+            var watermarks: PartitionMap<Watermarks> = [:]
             for topic in DemoCluster.topics {
                 for key in DemoCluster.partitions(topic.name) {
                     watermarks[key] = Watermarks(low: 0, high: Int64(topic.perSecond) * Int64(t))
@@ -34,7 +34,7 @@ import Testing
                 }
                 return GroupObservation(
                     name: group.name, memberCount: group.lag(t) == nil ? 0 : 1,
-                    committed: (committed[group.name] ?? [:]).mapValues { Optional($0) })
+                    committed: PartitionMap((committed[group.name] ?? [:]).map { ($0.key, Optional($0.value)) }))
             }
             let snapshot = history.advance(ClusterObservation(
                 clusterName: "demo", metadata: ClusterMetadata(brokers: [], controllerID: 1, topics: topics),

@@ -30,9 +30,9 @@ import Testing
         fake.listing = .success(names.map { GroupListing(name: $0, state: "Empty") })
         fake.descriptions = Dictionary(uniqueKeysWithValues: names.map { ($0, GroupDescription(name: $0, state: "Empty", members: [])) })
         fake.committed = Dictionary(uniqueKeysWithValues: names.enumerated().map { index, name in
-            (name, Dictionary(uniqueKeysWithValues: (0..<4).map { (TopicPartition("orders", $0), Int64?(Int64(index % 90))) }))
+            (name, PartitionMap((0..<4).map { (TopicPartition("orders", $0), Int64?(Int64(index % 90))) }))
         })
-        fake.watermarks = Dictionary(uniqueKeysWithValues: (0..<4).map { (TopicPartition("orders", $0), Watermarks(low: 0, high: 100)) })
+        fake.watermarks = PartitionMap((0..<4).map { (TopicPartition("orders", $0), Watermarks(low: 0, high: 100)) })
         let daemon = try Daemon(configuration: configuration, logger: TestLogger.quiet()) { _ in { fake } }
         try daemon.start()
         return daemon

@@ -97,7 +97,7 @@ import Testing
     @Test func exactRecordsAreReadForTheChosenGroupsMostLaggingFirstWithinTheLimit() throws {
         let fake = FakeClusterClient(metadata: fakeMetadata(["orders": 4]))
         let p = (0..<Int32(4)).map { TopicPartition("orders", $0) }
-        fake.watermarks = Dictionary(uniqueKeysWithValues: p.map { ($0, Watermarks(low: 0, high: 1000)) })
+        fake.watermarks = PartitionMap(p.map { ($0, Watermarks(low: 0, high: 1000)) })
         // a lags 900, 500, 0 and 100; b shares a's offset on p1 and sits at 300 on p0; c is not chosen.
         fake.committed = [
             "a": [p[0]: 100, p[1]: 500, p[2]: 1000, p[3]: 900],

@@ -25,7 +25,7 @@ import Testing
             let time = 1_000_000 + Double(index) * 15
             var observation = ClusterObservation(
                 clusterName: "c", metadata: ClusterMetadata(brokers: [], controllerID: 1, topics: [topic]),
-                watermarks: Dictionary(uniqueKeysWithValues: keys.map { ($0, Watermarks(low: logStart, high: 50)) }),
+                watermarks: PartitionMap(keys.map { ($0, Watermarks(low: logStart, high: 50)) }),
                 groups: [GroupObservation(name: "g", memberCount: members, committed: [keys[0]: 10, keys[1]: 10])],
                 discovery: .supported, stageErrors: [:], startedAt: time, durationSeconds: 0)
             if let recordAge {

@@ -46,6 +46,56 @@ import Testing
         #expect(map != [TopicPartition("a", 0): 2])
         #expect(map != [TopicPartition("a", 0): 1, TopicPartition("b", 0): 3])
     }
+
+    @Test func iteratesEveryEntryOnceEachTopicFromItsHighestPartitionDown() {
+        var map = PartitionMap<Int>()
+        for partition in [2, 0, 7, 5] { map[TopicPartition("a", Int32(partition))] = partition }
+        map[TopicPartition("b", 1)] = 100
+        map[TopicPartition("a", 5)] = nil
+        let entries = Array(map)
+        #expect(entries.count == map.count)
+        #expect(Set(entries.map(\.key)) == [TopicPartition("a", 0), TopicPartition("a", 2), TopicPartition("a", 7), TopicPartition("b", 1)])
+        #expect(entries.allSatisfy { map[$0.key] == $0.value })
+        #expect(entries.filter { $0.key.topic == "a" }.map(\.key.partition) == [7, 2, 0])
+        #expect(Array(PartitionMap<Int>()).isEmpty)
+        // Rebuilt from itself, the map is equal (what the trackers do with a poll's map).
+        #expect(PartitionMap(entries.map { ($0.key, $0.value) }) == map)
+        // Optional values: a partition asked about and never committed to is an entry holding nil.
+        let committed: PartitionMap<Int64?> = [TopicPartition("t", 0): nil, TopicPartition("t", 1): 5]
+        #expect(committed.count == 2)
+        #expect(committed[TopicPartition("t", 0)] == .some(nil))
+        #expect(Array(committed).map(\.value) == [5, nil])
+    }
+
+    @Test func aMapBuiltInPartitionOrderOrReservedHoldsEveryPartition() {
+        var ordered = PartitionMap<Int64>()
+        var reserved = PartitionMap<Int64>()
+        reserved.reserve("big", partitions: 3_000)
+        #expect(reserved.isEmpty)
+        for partition in Int32(0)..<3_000 {
+            ordered[TopicPartition("big", partition)] = Int64(partition) * 3
+            reserved[TopicPartition("big", partition)] = Int64(partition) * 3
+        }
+        #expect(ordered.count == 3_000 && ordered == reserved)
+        #expect(ordered[TopicPartition("big", 2_999)] == 8_997)
+    }
+
+    @Test func aPartitionSetHoldsWhatTheMetadataLists() {
+        let metadata = ClusterMetadata(
+            brokers: [], controllerID: nil,
+            topics: [
+                TopicMetadata(name: "a", partitions: [0, 1, 3].map { PartitionMetadata(partition: $0, leader: 1, replicas: [1], inSyncReplicas: [1]) }),
+                TopicMetadata(name: "b", partitions: []),
+            ])
+        let known = metadata.partitionKeys
+        #expect(known.count == 3)
+        #expect(known.contains(TopicPartition("a", 0)) && known.contains(TopicPartition("a", 3)))
+        #expect(!known.contains(TopicPartition("a", 2)))
+        #expect(!known.contains(TopicPartition("a", 4)))
+        #expect(!known.contains(TopicPartition("b", 0)))
+        #expect(!known.contains(TopicPartition("a", -1)))
+        #expect(known == [TopicPartition("a", 3), TopicPartition("a", 1), TopicPartition("a", 0)])
+    }
 }
 
 @Suite struct PartitionLagStorageTests {

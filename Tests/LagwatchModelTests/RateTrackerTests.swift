@@ -14,10 +14,10 @@ private func poll(
     let topic = TopicMetadata(
         name: "t",
         partitions: (0..<partitions).map { PartitionMetadata(partition: $0, leader: 1, replicas: [1], inSyncReplicas: [1]) })
-    var marks: [TopicPartition: Watermarks] = [:]
+    var marks: PartitionMap<Watermarks> = [:]
     for (partition, high) in highs { marks[TopicPartition("t", partition)] = Watermarks(low: 0, high: high) }
     var groups = committed.map { name, offsets in
-        var byKey: [TopicPartition: Int64?] = [:]
+        var byKey: PartitionMap<Int64?> = [:]
         for (partition, offset) in offsets { byKey[TopicPartition("t", partition)] = offset }
         return GroupObservation(name: name, committed: byKey)
     }

@@ -11,7 +11,7 @@ private func observation(
     let topic = TopicMetadata(
         name: "t",
         partitions: (0..<partitions).map { PartitionMetadata(partition: $0, leader: 1, replicas: [1, 2], inSyncReplicas: [1, 2]) })
-    var marks: [TopicPartition: Watermarks] = [:]
+    var marks: PartitionMap<Watermarks> = [:]
     for (partition, pair) in watermarks { marks[TopicPartition("t", partition)] = Watermarks(low: pair.0, high: pair.1) }
     return ClusterObservation(
         clusterName: "c",
@@ -20,7 +20,7 @@ private func observation(
 }
 
 private func group(_ name: String, _ committed: [Int32: Int64?], state: String? = nil, members: Int? = nil) -> GroupObservation {
-    var offsets: [TopicPartition: Int64?] = [:]
+    var offsets: PartitionMap<Int64?> = [:]
     for (partition, offset) in committed { offsets[TopicPartition("t", partition)] = offset }
     return GroupObservation(name: name, state: state, memberCount: members, committed: offsets)
 }

@@ -146,8 +146,8 @@ private func statuses(
 @Suite struct CatchUpTests {
     /// Group g on t/0, t/1… with the given lags, consume and produce rates (messages/s).
     private func group(lags: [Int64], consume: [Double?], produce: [Double?]) -> GroupLag {
-        var committed: [TopicPartition: Int64?] = [:]
-        var watermarks: [TopicPartition: Watermarks] = [:]
+        var committed: PartitionMap<Int64?> = [:]
+        var watermarks: PartitionMap<Watermarks> = [:]
         var rates = ObservedRates(windowSeconds: 60)
         for (index, lag) in lags.enumerated() {
             let key = TopicPartition("t", Int32(index))

@@ -122,7 +122,7 @@ private func timeline(
             let metadata = ClusterMetadata(
                 brokers: [], controllerID: 1,
                 topics: topics.map { TopicMetadata(name: $0, partitions: [PartitionMetadata(partition: 0, leader: 1, replicas: [1], inSyncReplicas: [1])]) })
-            var watermarks: [TopicPartition: Watermarks] = [:]
+            var watermarks: PartitionMap<Watermarks> = [:]
             for topic in marks { watermarks[TopicPartition(topic, 0)] = Watermarks(low: 0, high: Int64(time)) }
             return ClusterObservation(
                 clusterName: "c", metadata: metadata, watermarks: watermarks, groups: [], discovery: .disabled,
@@ -143,9 +143,9 @@ private func timeline(
             let topic = TopicMetadata(
                 name: "t",
                 partitions: (0..<3).map { PartitionMetadata(partition: $0, leader: 1, replicas: [1], inSyncReplicas: [1]) })
-            var marks: [TopicPartition: Watermarks] = [:]
+            var marks: PartitionMap<Watermarks> = [:]
             for partition in Int32(0)..<3 { marks[TopicPartition("t", partition)] = Watermarks(low: 0, high: Int64(time * 10)) }
-            var offsets: [TopicPartition: Int64?] = [:]
+            var offsets: PartitionMap<Int64?> = [:]
             for (partition, offset) in committed { offsets[TopicPartition("t", partition)] = offset }
             var observation = ClusterObservation(
                 clusterName: "c",

@@ -12,9 +12,9 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
     /// Descriptions by group.
     public var descriptions: [String: GroupDescription] = [:]
     /// Committed offsets by group; a group missing here fails with a timeout.
-    public var committed: [String: [TopicPartition: Int64?]] = [:]
+    public var committed: [String: PartitionMap<Int64?>] = [:]
     /// Watermarks by partition; partitions missing here are reported as failed for their leader.
-    public var watermarks: [TopicPartition: Watermarks] = [:]
+    public var watermarks: PartitionMap<Watermarks> = [:]
     /// Record timestamps by partition and offset; an offset missing here gets no answer.
     public var records: [TopicPartition: [Int64: Double]] = [:]
     /// The offsets each ``recordTimes(at:timeoutMilliseconds:)`` call asked for, call by call.
@@ -50,8 +50,8 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
         _ requests: [CommittedOffsetsRequest],
         maxInFlight: Int,
         waitMilliseconds: Int
-    ) -> [String: Result<[TopicPartition: Int64?], KafkaError>] {
-        var out: [String: Result<[TopicPartition: Int64?], KafkaError>] = [:]
+    ) -> [String: Result<PartitionMap<Int64?>, KafkaError>] {
+        var out: [String: Result<PartitionMap<Int64?>, KafkaError>] = [:]
         for request in requests {
             calls.withLock { $0.append("offsets:\(request.group):\(request.partitions.map { "\($0.count)" } ?? "all")") }
             guard let offsets = committed[request.group] else {
@@ -59,7 +59,7 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
                 continue
             }
             if let partitions = request.partitions {
-                var asked: [TopicPartition: Int64?] = [:]
+                var asked: PartitionMap<Int64?> = [:]
                 for key in partitions { asked[key] = offsets[key] ?? .some(nil) }
                 out[request.group] = .success(asked)
             } else {
@@ -71,7 +71,7 @@ public final class FakeClusterClient: ClusterClient, @unchecked Sendable {
 
     public func watermarks(leaders: [TopicPartition: Int32], batchSize: Int, timeoutMilliseconds: Int) -> WatermarkResult {
         calls.withLock { $0.append("watermarks") }
-        var found: [TopicPartition: Watermarks] = [:]
+        var found: PartitionMap<Watermarks> = [:]
         var failedLeaders = Set<Int32>()
         for (key, leader) in leaders {
             if let marks = watermarks[key] { found[key] = marks } else { failedLeaders.insert(leader) }
