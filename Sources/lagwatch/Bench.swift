@@ -195,7 +195,7 @@ struct Bench: ParsableCommand {
         let configPath = directory + "/bench.yml"
         try servingConfiguration(cluster).write(toFile: configPath, atomically: true, encoding: .utf8)
         // LAGWATCH_BENCH_WRAPPER (such as "heaptrack -o /tmp/lagwatch-child") runs the child under a profiler;
-        // the memory figures printed are then the wrapper's process's, and only the profile is to be read.
+        // the memory figures printed are the program's, read under the wrapper (heaptrack's own overhead included).
         let wrapper = (ProcessInfo.processInfo.environment["LAGWATCH_BENCH_WRAPPER"] ?? "").split(separator: " ").map(String.init)
         let command = wrapper + [ChildProcess.currentExecutable(),
             "run", "--config.file", configPath, "--web.listen-address", "127.0.0.1:\(port)"]
@@ -215,7 +215,7 @@ struct Bench: ParsableCommand {
         let zipped = try BenchHTTP.get(port: port, path: "/metrics", gzip: true)
         say("/metrics: \(seriesCount) series, \(plain.count) bytes plain, \(zipped.count) bytes gzip; child \(pollLine)")
         try measureScrapes(port: port)
-        let status = (try? String(contentsOfFile: "/proc/\(child.pid)/status", encoding: .utf8)) ?? ""
+        let status = procFile("/proc/\(child.process(running: ChildProcess.currentExecutable()))/status")
         let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
         let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
         say("child lagwatch memory: peak \(peak.dropFirst(6).drop { $0 == " " || $0 == "\t" }), "

@@ -5,14 +5,14 @@ import Glibc
 struct ChildProcess {
     let pid: pid_t
 
-    /// Starts `path` with `arguments`, inheriting the environment; its standard output goes to `output`
-    /// when given (a descriptor the caller keeps), with its standard error dropped.
     /// The path of a program installed in the usual places, or `nil`.
     static func find(_ name: String) -> String? {
         if name.contains("/") { return access(name, X_OK) == 0 ? name : nil }
         return ["/usr/bin/", "/bin/", "/usr/local/bin/"].map { $0 + name }.first { access($0, X_OK) == 0 }
     }
 
+    /// Starts `path` with `arguments`, inheriting the environment; its standard output goes to `output`
+    /// when given (a descriptor the caller keeps), with its standard error dropped.
     init(_ path: String, _ arguments: [String], output: Int32? = nil) throws {
         let argv = ([path] + arguments).map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
@@ -23,14 +23,44 @@ struct ChildProcess {
             posix_spawn_file_actions_adddup2(&actions, output, STDOUT_FILENO)
             posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null", O_WRONLY, 0)
         }
+        // The child starts with no signal blocked: posix_spawn passes on the calling thread's mask, and the
+        // benchmark's had SIGTERM blocked (seen in a wrapper shell's /proc status), so the wrapper outlived
+        // terminate() and the benchmark waited on it for ever. lagwatch itself blocks what it sigwaits for.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid = pid_t()
-        let result = posix_spawn(&pid, path, &actions, nil, argv, environ)
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
         guard result == 0 else { throw ChildProcessError(description: "cannot start \(path): \(String(cString: strerror(result)))") }
         self.pid = pid
     }
 
-    /// Sends SIGTERM.
-    func terminate() { kill(pid, SIGTERM) }
+    /// Sends SIGTERM to the child and to every process under it: a wrapper (`heaptrack`, a shell script)
+    /// would otherwise die alone and leave the program it runs behind, serving on the benchmark's port.
+    func terminate() {
+        for process in tree().reversed() { kill(process, SIGTERM) }
+    }
+
+    /// The child and every process under it, parents first (from `/proc/PID/task/PID/children`).
+    func tree() -> [pid_t] {
+        var found = [pid]
+        var index = 0
+        while index < found.count {
+            let process = found[index]
+            found += procFile("/proc/\(process)/task/\(process)/children").split(separator: " ").compactMap { pid_t($0) }
+            index += 1
+        }
+        return found
+    }
+
+    /// The process of the tree running `executable` (the program under a wrapper), else the child itself.
+    func process(running executable: String) -> pid_t {
+        tree().last { procLink("/proc/\($0)/exe") == executable } ?? pid
+    }
 
     /// Waits for the child to end (the benchmark reads its figures, not its exit status).
     func wait() {
@@ -63,11 +93,24 @@ struct ChildProcess {
     }
 
     /// The path of the running executable.
-    static func currentExecutable() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-        return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : "/proc/self/exe"
-    }
+    static func currentExecutable() -> String { procLink("/proc/self/exe") ?? "/proc/self/exe" }
+}
+
+/// The text of a small file under /proc (up to 8 KiB), or "" when it cannot be read.
+func procFile(_ path: String) -> String {
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return "" }
+    defer { close(fd) }
+    var buffer = [UInt8](repeating: 0, count: 8192)
+    let count = read(fd, &buffer, buffer.count)
+    return String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
+}
+
+/// Where a symbolic link under /proc points, or `nil`.
+func procLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let count = readlink(path, &buffer, buffer.count - 1)
+    return count > 0 ? String(decoding: buffer[..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
 }
 
 struct ChildProcessError: Error, CustomStringConvertible {

@@ -131,12 +131,7 @@ struct ScaleBench {
     }
 
     static func peakResidentKilobytes() -> Int {
-        var buffer = [UInt8](repeating: 0, count: 8192)
-        let fd = open("/proc/self/status", O_RDONLY)
-        guard fd >= 0 else { return 0 }
-        defer { close(fd) }
-        let count = read(fd, &buffer, buffer.count)
-        let text = String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
+        let text = procFile("/proc/self/status")
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
         return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
     }

@@ -45,6 +45,37 @@ import Testing
         #expect(output.text.contains("child lagwatch memory: peak"), "\(output.text)")
     }
 
+    /// LAGWATCH_BENCH_WRAPPER runs the child under a profiler such as heaptrack: a script that starts the
+    /// program in the background and waits. The memory printed must be the program's, not the script's, and
+    /// ending the run must end the program too (SIGTERM to the script alone left it serving, orphaned).
+    @Test func aWrappedBenchmarkChildIsMeasuredAndEndedThroughItsWrapper() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lagwatch-wrapper-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let script = directory.appendingPathComponent("wrap.sh").path
+        let pidFile = directory.appendingPathComponent("pid").path
+        try "\"$@\" >/dev/null 2>&1 &\necho $! > \(pidFile)\nwait\n".write(toFile: script, atomically: true, encoding: .utf8)
+        // Under timeout: a benchmark waiting on a child its SIGTERM cannot reach would otherwise hang the suite.
+        let output = try ProcessRunner.run("/usr/bin/timeout", [
+            "90", "/usr/bin/env", "LAGWATCH_BENCH_WRAPPER=/bin/sh \(script)", try Self.binary(),
+            "bench", "--topics", "2", "--partitions", "2", "--groups", "2", "--polls", "1", "--scrapes", "3",
+            "--serving-polls", "2",
+        ])
+        #expect(output.status == 0, "\(output.text)\(output.stderr)")
+        let line = try #require(output.text.split(separator: "\n").first { $0.hasPrefix("child lagwatch memory: peak ") })
+        let peakKB = Int(line.dropFirst("child lagwatch memory: peak ".count).prefix { $0.isNumber }) ?? 0
+        // A shell's peak is 1-4 MB; lagwatch's, with librdkafka and its threads, well over 8.
+        #expect(peakKB > 8_000, "\(line)")
+        let program = try #require(pid_t(try String(contentsOfFile: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Ended: gone, or a zombie its new parent has not reaped yet.
+        func running() -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(program)/stat", encoding: .utf8) else { return false }
+            return stat.split(separator: ")").last?.split(separator: " ").first != "Z"
+        }
+        #expect(eventually(within: 15) { !running() }, "the wrapped lagwatch (pid \(program)) still runs")
+        if running() { kill(program, SIGKILL) }
+    }
+
     @Test func sigtermEndsTheDaemonWithExitZeroWhileAPollWaitsOnKafka() throws {
         let port = try freeLoopbackPort()
         // An unreachable broker: the poll in progress is waiting on Kafka when the signal comes.
