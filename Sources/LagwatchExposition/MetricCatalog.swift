@@ -253,7 +253,7 @@ public enum MetricCatalog {
     public static let timelinePoints = MetricFamily(
         "lagwatch_watermark_timeline_points", .gauge, labels: ["cluster_name"],
         help: "(time, high watermark) points held for the cluster's partitions to estimate lag in seconds, "
-            + "16 bytes each; at most time_lag.history_points per partition.")
+            + "8 bytes each (16 after a jump too large to pack); at most time_lag.history_points per partition.")
     /// Partitions without watermarks.
     public static let partitionsWithoutWatermarks = MetricFamily(
         "lagwatch_partitions_without_watermarks", .gauge, labels: ["cluster_name"],

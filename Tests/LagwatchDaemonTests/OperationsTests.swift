@@ -36,13 +36,14 @@ import Testing
     @Test func theBenchmarkPollsItsMockClusterAndFailsWhenAPollDoesNot() throws {
         let output = try ProcessRunner.run(try Self.binary(), [
             "bench", "--topics", "2", "--partitions", "2", "--groups", "2", "--polls", "1", "--scrapes", "3",
-            "--serving-polls", "2",
+            "--serving-polls", "2", "--cpu-polls", "1",
         ])
         #expect(output.status == 0, "\(output.text)\(output.stderr)")
         #expect(!output.text.contains("errors"), "\(output.text)")
         // Two groups on two topics of two partitions, all committed: 8 group partitions with a lag value.
         #expect(output.text.contains("group partitions with lag: 8"), "\(output.text)")
         #expect(output.text.contains("child lagwatch memory: peak"), "\(output.text)")
+        #expect(output.text.contains("child CPU per poll (user + system, "), "\(output.text)")
     }
 
     /// LAGWATCH_BENCH_WRAPPER runs the child under a profiler such as heaptrack: a script that starts the
@@ -59,7 +60,7 @@ import Testing
         let output = try ProcessRunner.run("/usr/bin/timeout", [
             "90", "/usr/bin/env", "LAGWATCH_BENCH_WRAPPER=/bin/sh \(script)", try Self.binary(),
             "bench", "--topics", "2", "--partitions", "2", "--groups", "2", "--polls", "1", "--scrapes", "3",
-            "--serving-polls", "2",
+            "--serving-polls", "2", "--cpu-polls", "1",
         ])
         #expect(output.status == 0, "\(output.text)\(output.stderr)")
         let line = try #require(output.text.split(separator: "\n").first { $0.hasPrefix("child lagwatch memory: peak ") })
