@@ -26,7 +26,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Messages produced per partition.") var messages = 3
     @Option(help: "Polls measured in process.") var polls = 5
     @Option(help: "Polls the child `lagwatch run` completes before its body and memory are read.") var servingPolls = 12
-    @Option(help: "Poll intervals over which the child's CPU time per poll is measured.") var cpuPolls = 5
+    @Option(help: "Poll intervals over which the child's CPU time per poll is measured.") var cpuPolls = 10
     @Option(help: "Scrapes measured per encoding.") var scrapes = 300
     @Option(help: "Committed-offset requests in flight at once.") var maxInFlight = 64
     @Option(help: "Instead of the mock benchmark: HOST:PORT of a broker that can create and delete topics (such as noida-db); measures this process's RSS while topics come and go.")
@@ -216,7 +216,7 @@ struct Bench: ParsableCommand {
         let zipped = try BenchHTTP.get(port: port, path: "/metrics", gzip: true)
         say("/metrics: \(seriesCount) series, \(plain.count) bytes plain, \(zipped.count) bytes gzip; child \(pollLine)")
         let lagwatch = child.process(running: ChildProcess.currentExecutable())
-        try measureCPUPerPoll(pid: lagwatch, port: port, after: plain)
+        try measureCPUPerPoll(pid: lagwatch, port: port)
         try measureScrapes(port: port)
         let status = procFile("/proc/\(lagwatch)/status")
         let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
@@ -268,14 +268,15 @@ struct Bench: ParsableCommand {
     /// scrape in between but the plain one that counts them at the end (about 30 ms at the default shape,
     /// so the figure is high by about 6 ms). It covers everything the daemon does in a poll: the Kafka
     /// requests and their replies, the analysis and the rendering.
-    func measureCPUPerPoll(pid: pid_t, port: UInt16, after body: [UInt8]) throws {
+    func measureCPUPerPoll(pid: pid_t, port: UInt16) throws {
         func cpuSeconds() -> Double {
             // Fields 14 and 15 of /proc/PID/stat, after the command name in parentheses.
             let fields = procFile("/proc/\(pid)/stat").split(separator: ")").last?.split(separator: " ") ?? []
             guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return .nan }
             return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
         }
-        let startPolls = Self.pollsCompleted(body)
+        // Counted right before the CPU is read (the body read before is older by the time its series took to count).
+        let startPolls = Self.pollsCompleted(try BenchHTTP.get(port: port, path: "/metrics", gzip: false))
         let startCPU = cpuSeconds()
         OSThread.sleep(seconds: Double(cpuPolls) * 2 + 1)  // the child polls every 2 s; and a margin
         let endBody = try BenchHTTP.get(port: port, path: "/metrics", gzip: false)
