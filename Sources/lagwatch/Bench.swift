@@ -29,6 +29,7 @@ struct Bench: ParsableCommand {
     @Option(help: "Poll intervals over which the child's CPU time per poll is measured.") var cpuPolls = 10
     @Option(help: "Scrapes measured per encoding.") var scrapes = 300
     @Option(help: "Committed-offset requests in flight at once.") var maxInFlight = 64
+    @Option(help: "Partitions per watermark request to one leader.") var watermarkBatchSize = ClusterConfiguration(name: "", bootstrapServers: []).watermarkBatchSize
     @Option(help: "Instead of the mock benchmark: HOST:PORT of a broker that can create and delete topics (such as noida-db); measures this process's RSS while topics come and go.")
     var churnServer: String?
     @Option(help: "Polls per churn run.") var churnPolls = 200
@@ -114,6 +115,7 @@ struct Bench: ParsableCommand {
         var cluster = ClusterConfiguration(name: "bench", bootstrapServers: [mock.bootstrapServers])
         cluster.discoverGroups = false
         cluster.maxInFlightRequests = maxInFlight
+        cluster.watermarkBatchSize = watermarkBatchSize
         cluster.offsetsWaitMilliseconds = 30_000
         cluster.staticGroups = (0..<groups).map { index in
             StaticGroup(name: groupName(index), topics: [topicNames[index % topics], topicNames[(index + 1) % topics]])
@@ -238,6 +240,7 @@ struct Bench: ParsableCommand {
     func servingConfiguration(_ cluster: ClusterConfiguration) -> String {
         var yaml = "poll_interval: 2s\nrates:\n  window: 20s\nlog:\n  level: warning\nclusters:\n  - name: bench\n"
         yaml += "    bootstrap_servers: [\"\(cluster.bootstrapServers[0])\"]\n    max_in_flight_requests: \(maxInFlight)\n"
+        yaml += "    watermark_batch_size: \(watermarkBatchSize)\n"
         yaml += "    timeouts:\n      offsets: 30s\n    groups:\n      discover: false\n      static:\n"
         for group in cluster.staticGroups {
             yaml += "        - name: \(group.name)\n          topics: [\(group.topics!.joined(separator: ", "))]\n"

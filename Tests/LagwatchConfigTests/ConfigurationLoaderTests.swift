@@ -51,7 +51,7 @@ private let goodFile = """
         #expect(prod.properties[1].value == "s3cret")
         #expect(prod.metadataTimeoutMilliseconds == 2000 && prod.offsetsWaitMilliseconds == 1500)
         #expect(prod.maxInFlightRequests == 8)
-        #expect(prod.watermarkBatchSize == 500 && config.clusters[1].watermarkBatchSize == 1000)
+        #expect(prod.watermarkBatchSize == 500 && config.clusters[1].watermarkBatchSize == 250)
         #expect(!config.clusters[1].topics.accepts("__consumer_offsets"))
     }
 
