@@ -101,9 +101,6 @@ public struct PartitionMap<Value: Sendable>: Sendable {
     /// Every value, in no particular order.
     public var values: [Value] { topics.values.flatMap { $0.compactMap { $0 } } }
 
-    /// The topics with at least one slot, in no particular order.
-    public var topicNames: Dictionary<String, ContiguousArray<Value?>>.Keys { topics.keys }
-
     /// Makes room for partitions `0..<partitions` of `topic` at once, for a builder that knows the
     /// topic's size.
     public mutating func reserve(_ topic: String, partitions: Int) {
