@@ -2,24 +2,30 @@
 /// partitions 0..<n) rather than a dictionary keyed by topic and partition: one entry costs the value's
 /// own size, not a hashed key with its topic name beside it. The trackers keep one per consumer group
 /// (40,000 group partitions at the benchmark's shape). A negative partition number is never stored.
+///
+/// The methods a poll calls per partition are `@inlinable`, so that another module (the Kafka client
+/// filling a poll's maps, the daemon reading them) gets them specialised to its value type: unspecialised,
+/// each call looked up generic metadata at run time, 10% of the daemon's CPU (perf, 2026-12-06).
 public struct PartitionMap<Value: Sendable>: Sendable {
-    private var topics: [String: ContiguousArray<Value?>] = [:]
+    @usableFromInline var topics: [String: ContiguousArray<Value?>] = [:]
+    @usableFromInline var storedCount = 0
+
     /// Partitions with a value.
-    public private(set) var count = 0
+    @inlinable public var count: Int { storedCount }
 
     /// Creates an empty map.
-    public init() {}
+    @inlinable public init() {}
 
     /// A map holding the given values (the last one wins for a repeated partition).
-    public init<Entries: Sequence>(_ entries: Entries) where Entries.Element == (TopicPartition, Value) {
+    @inlinable public init<Entries: Sequence>(_ entries: Entries) where Entries.Element == (TopicPartition, Value) {
         for (key, value) in entries { self[key] = value }
     }
 
     /// True when no partition has a value.
-    public var isEmpty: Bool { count == 0 }
+    @inlinable public var isEmpty: Bool { storedCount == 0 }
 
     /// The value of a partition; setting `nil` removes it.
-    public subscript(key: TopicPartition) -> Value? {
+    @inlinable public subscript(key: TopicPartition) -> Value? {
         get {
             guard key.partition >= 0, let values = topics[key.topic], Int(key.partition) < values.count else { return nil }
             return values[Int(key.partition)]
@@ -34,7 +40,7 @@ public struct PartitionMap<Value: Sendable>: Sendable {
                 added = (newValue == nil ? 0 : 1) - (values[index] == nil ? 0 : 1)
                 values[index] = newValue
             }
-            count += added
+            storedCount += added
         }
     }
 
@@ -44,14 +50,14 @@ public struct PartitionMap<Value: Sendable>: Sendable {
     /// the end grows the array by the standard library's doubling, so a map built in partition order (a
     /// poll's watermarks, as the client reads them) costs amortised constant time an entry, not a copy
     /// of the topic each.
-    private static func grow(_ values: inout ContiguousArray<Value?>, toHold index: Int) {
+    @inlinable static func grow(_ values: inout ContiguousArray<Value?>, toHold index: Int) {
         if index > values.count { values.reserveCapacity(index + 1) }
         values.append(contentsOf: repeatElement(nil, count: index + 1 - values.count))
     }
 
     /// Applies `change` to a partition's value in place, storing `initial` first when it has none, and
     /// returns the value now held.
-    public mutating func update(_ key: TopicPartition, or initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) -> Value? {
+    @inlinable public mutating func update(_ key: TopicPartition, or initial: @autoclosure () -> Value, _ change: (inout Value) -> Void) -> Value? {
         guard key.partition >= 0 else { return nil }
         let index = Int(key.partition)
         var held: Value?
@@ -66,7 +72,7 @@ public struct PartitionMap<Value: Sendable>: Sendable {
             }
             held = values[index]
         }
-        if added { count += 1 }
+        if added { storedCount += 1 }
         return held
     }
 
@@ -90,7 +96,7 @@ public struct PartitionMap<Value: Sendable>: Sendable {
             guard changed else { continue }
             topics[topic] = kept.contains(where: { $0 != nil }) ? kept : nil
         }
-        count -= removed
+        storedCount -= removed
     }
 
     /// True when any value satisfies `predicate`.
@@ -103,7 +109,7 @@ public struct PartitionMap<Value: Sendable>: Sendable {
 
     /// Makes room for partitions `0..<partitions` of `topic` at once, for a builder that knows the
     /// topic's size.
-    public mutating func reserve(_ topic: String, partitions: Int) {
+    @inlinable public mutating func reserve(_ topic: String, partitions: Int) {
         guard partitions > 0 else { return }
         topics[topic, default: []].modify { values in
             if values.capacity < partitions { values.reserveCapacity(partitions) }
@@ -115,14 +121,14 @@ extension PartitionMap: Sequence {
     /// Visits every partition and its value: topic by topic in no particular order, each topic from its
     /// highest partition down (so that a map filled from this one allocates each topic's array once).
     public struct Iterator: IteratorProtocol {
-        private var remaining: Dictionary<String, ContiguousArray<Value?>>.Iterator
-        private var topic = ""
-        private var values: ContiguousArray<Value?> = []
-        private var index = -1
+        @usableFromInline var remaining: Dictionary<String, ContiguousArray<Value?>>.Iterator
+        @usableFromInline var topic = ""
+        @usableFromInline var values: ContiguousArray<Value?> = []
+        @usableFromInline var index = -1
 
-        fileprivate init(_ topics: [String: ContiguousArray<Value?>]) { remaining = topics.makeIterator() }
+        @inlinable init(_ topics: [String: ContiguousArray<Value?>]) { remaining = topics.makeIterator() }
 
-        public mutating func next() -> (key: TopicPartition, value: Value)? {
+        @inlinable public mutating func next() -> (key: TopicPartition, value: Value)? {
             while true {
                 while index >= 0 {
                     let at = index
@@ -137,9 +143,9 @@ extension PartitionMap: Sequence {
         }
     }
 
-    public func makeIterator() -> Iterator { Iterator(topics) }
+    @inlinable public func makeIterator() -> Iterator { Iterator(topics) }
 
-    public var underestimatedCount: Int { count }
+    @inlinable public var underestimatedCount: Int { storedCount }
 }
 
 /// A set of partitions kept the way ``PartitionMap`` keeps values: a byte per partition number, by topic
@@ -175,7 +181,7 @@ public struct PartitionSet: Sendable, Equatable, ExpressibleByArrayLiteral {
 
 extension ContiguousArray {
     /// Applies `change` to the array in place (a dictionary's `default:` subscript yields it this way).
-    fileprivate mutating func modify(_ change: (inout ContiguousArray) -> Void) { change(&self) }
+    @inlinable mutating func modify(_ change: (inout ContiguousArray) -> Void) { change(&self) }
 }
 
 extension PartitionMap: Equatable where Value: Equatable {
