@@ -220,11 +220,8 @@ struct Bench: ParsableCommand {
         let lagwatch = child.process(running: ChildProcess.currentExecutable())
         try measureCPUPerPoll(pid: lagwatch, port: port)
         try measureScrapes(port: port)
-        let status = procFile("/proc/\(lagwatch)/status")
-        let peak = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? "VmHWM: unknown"
-        let current = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? "VmRSS: unknown"
-        say("child lagwatch memory: peak \(peak.dropFirst(6).drop { $0 == " " || $0 == "\t" }), "
-            + "now \(current.dropFirst(6).drop { $0 == " " || $0 == "\t" })")
+        func kilobytes(_ field: String) -> String { procStatusKilobytes("\(lagwatch)", field).map { "\($0) kB" } ?? "unknown" }
+        say("child lagwatch memory: peak \(kilobytes("VmHWM")), now \(kilobytes("VmRSS"))")
         if let wrk = ["/usr/bin/wrk", "/usr/local/bin/wrk"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
             say("wrk, 8 keep-alive connections for 10 s, gzip:")
             let load = try ChildProcess(
@@ -342,11 +339,7 @@ struct Bench: ParsableCommand {
         }
     }
 
-    func residentKilobytes() -> Int {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let line = status.split(separator: "\n").first { $0.hasPrefix("VmRSS:") } ?? ""
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
+    func residentKilobytes() -> Int { procStatusKilobytes("self", "VmRSS") ?? 0 }
 }
 
 /// Elapsed wall time between laps, in seconds.

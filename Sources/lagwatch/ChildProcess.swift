@@ -106,6 +106,13 @@ func procFile(_ path: String) -> String {
     return String(decoding: buffer[0..<max(0, count)], as: UTF8.self)
 }
 
+/// A memory field of `/proc/<process>/status` in kilobytes (`VmHWM` the peak resident set, `VmRSS` the
+/// current one), or `nil`; `process` is a pid or `self`.
+func procStatusKilobytes(_ process: String, _ field: String) -> Int? {
+    let line = procFile("/proc/\(process)/status").split(separator: "\n").first { $0.hasPrefix(field + ":") }
+    return line.flatMap { Int($0.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "") }
+}
+
 /// Where a symbolic link under /proc points, or `nil`.
 func procLink(_ path: String) -> String? {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

@@ -130,9 +130,5 @@ struct ScaleBench {
         return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
-    static func peakResidentKilobytes() -> Int {
-        let text = procFile("/proc/self/status")
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return 0 }
-        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? 0
-    }
+    static func peakResidentKilobytes() -> Int { procStatusKilobytes("self", "VmHWM") ?? 0 }
 }
